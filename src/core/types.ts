@@ -1,0 +1,24 @@
+import type { Clock } from './Clock.js';
+
+/** A unit of work: a function that receives the AbortSignal of its cancellation and returns a value or a promise. */
+export type Work<T> = (signal: AbortSignal) => T | PromiseLike<T>;
+
+/** Per-item work of the maps: called with the item, its index in the input and the item's signal. */
+export type ItemWork<T, R> = (item: T, index: number, signal: AbortSignal) => R | PromiseLike<R>;
+
+/** Input that maps accept and pull lazily. */
+export type Source<T> = Iterable<T> | AsyncIterable<T>;
+
+/** Options of every wait. */
+export interface WaitOptions {
+  /** Abort the wait: it rejects with `signal.reason`. */
+  signal?: AbortSignal | undefined;
+  /** Milliseconds before the wait rejects with `TimeoutError`. `Infinity` (the default) means none; 0 or less fires on the next macrotask. */
+  timeout?: number | undefined;
+}
+
+/** Options of everything that schedules timers. */
+export interface ClockOptions {
+  /** Where time comes from; inject a `FakeClock` (from `ferris/testing`) in tests. @default systemClock */
+  clock?: Clock | undefined;
+}

@@ -1,0 +1,3 @@
+export type { Clock } from '../core/Clock.js';
+export { systemClock } from '../core/Clock.js';
+export { FakeClock, type FakeClockOptions } from './FakeClock.js';
