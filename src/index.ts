@@ -7,5 +7,15 @@ export { PriorityQueue, type PriorityQueueOptions } from './queue/PriorityQueue.
 export { Queue, type QueueOptions, type QueueShutdownOptions, type QueueStats } from './queue/Queue.js';
 export type { QueueStorage } from './queue/storage.js';
 export { AsyncTask, type AsyncTaskOptions, type TaskStatus } from './task/AsyncTask.js';
+export { type AsCompletedOptions, asCompleted } from './task/asCompleted.js';
+export { type GatherOptions, type GatherResults, type GatherSettled, gather } from './task/gather.js';
+export { type CreateTaskOptions, TaskGroup, type TaskGroupOptions, taskGroup } from './task/TaskGroup.js';
+export {
+  type ReturnWhen,
+  type TaskValue,
+  type WaitTasksOptions,
+  type WaitTasksResult,
+  wait,
+} from './task/wait.js';
 export { type SleepOptions, sleep } from './time/sleep.js';
 export { type WithTimeoutOptions, withTimeout } from './time/withTimeout.js';

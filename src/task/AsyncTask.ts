@@ -60,7 +60,8 @@ export class AsyncTask<T> implements PromiseLike<T> {
   #value: T | undefined = undefined;
   #error: unknown = undefined;
   #promise: Promise<T> | undefined = undefined;
-  #resolve: ((value: T) => void) | undefined = undefined;
+  // Typed `unknown` so AsyncTask stays covariant in T (an AsyncTask<string> is an AsyncTask<unknown>).
+  #resolve: ((value: unknown) => void) | undefined = undefined;
   #reject: ((error: unknown) => void) | undefined = undefined;
   #controller: AbortController | undefined = undefined;
   readonly #clock: Clock;
@@ -285,7 +286,7 @@ export class AsyncTask<T> implements PromiseLike<T> {
       this.#signalListener = undefined;
     }
     if (this.#resolve !== undefined) {
-      if (this.#status === 'fulfilled') this.#resolve(this.#value as T);
+      if (this.#status === 'fulfilled') this.#resolve(this.#value);
       else this.#reject!(this.#error);
       this.#resolve = undefined;
       this.#reject = undefined;
@@ -300,7 +301,7 @@ export class AsyncTask<T> implements PromiseLike<T> {
       else if (this.isDone) this.#promise = Promise.reject(this.#error);
       else
         this.#promise = new Promise<T>((resolve, reject) => {
-          this.#resolve = resolve;
+          this.#resolve = resolve as (value: unknown) => void;
           this.#reject = reject;
         });
     }
