@@ -2,10 +2,32 @@ export type { Clock } from './core/Clock.js';
 export { MAX_TIMER_DELAY, systemClock } from './core/Clock.js';
 export * from './core/errors.js';
 export type { ClockOptions, ItemWork, Source, WaitOptions, Work } from './core/types.js';
+export type { Listener } from './observe/Emitter.js';
 export { LifoQueue, type LifoQueueOptions } from './queue/LifoQueue.js';
 export { PriorityQueue, type PriorityQueueOptions } from './queue/PriorityQueue.js';
 export { Queue, type QueueOptions, type QueueShutdownOptions, type QueueStats } from './queue/Queue.js';
 export type { QueueStorage } from './queue/storage.js';
+export {
+  type BackoffDelayOptions,
+  type BackoffOptions,
+  backoffDelay,
+  type Jitter,
+} from './resilience/backoff.js';
+export {
+  CircuitBreaker,
+  type CircuitBreakerEvents,
+  type CircuitBreakerOptions,
+  type CircuitBreakerRunOptions,
+  type CircuitBreakerStats,
+  type CircuitState,
+} from './resilience/CircuitBreaker.js';
+export {
+  RateLimiter,
+  type RateLimiterOptions,
+  type RateLimiterRunOptions,
+  type RateLimiterStats,
+} from './resilience/RateLimiter.js';
+export { type RetryOptions, type RetryWork, retry } from './resilience/retry.js';
 export { AsyncTask, type AsyncTaskOptions, type TaskStatus } from './task/AsyncTask.js';
 export { type AsCompletedOptions, asCompleted } from './task/asCompleted.js';
 export { type GatherOptions, type GatherResults, type GatherSettled, gather } from './task/gather.js';

@@ -6,6 +6,7 @@
  * - every FakeClock made with `fakeClock()` has no timer left;
  * - no unhandled rejection (vitest fails the run on those by itself; this also fails the test that caused it).
  */
+import { createHook } from 'node:async_hooks';
 import { FakeClock, type FakeClockOptions } from '../../src/testing/FakeClock.js';
 
 interface ListenerRecord {
@@ -75,6 +76,26 @@ function fromRunner(): boolean {
   return caller.includes('/node_modules/');
 }
 
+/**
+ * Real timers are tracked one by one with an async hook (Timeout init/destroy), which also sees unref'd timers
+ * that getActiveResourcesInfo() misses. Timers that the test runner starts from node_modules (vitest's own
+ * throttled reporting) are not the code under test and are left out.
+ */
+const liveTimers = new Map<number, string>();
+const timerHook = createHook({
+  init(asyncId, type) {
+    if (!tracking || type !== 'Timeout') return;
+    const frames = (new Error().stack ?? '').split('\n').slice(1);
+    const caller = frames.find((f) => !/[( ]node:/.test(f) && !f.includes('leakCheck.ts')) ?? '';
+    if (caller.includes('/node_modules/')) return;
+    liveTimers.set(asyncId, frames.slice(0, 8).join('\n'));
+  },
+  destroy(asyncId) {
+    liveTimers.delete(asyncId);
+  },
+});
+timerHook.enable();
+
 function forget(signal: AbortSignal, fn: unknown, k: string): void {
   const keys = listenerKeys.get(signal) as Set<{ fn: unknown; k: string }> | undefined;
   if (keys === undefined) return;
@@ -111,6 +132,7 @@ process.on('unhandledRejection', (reason) => {
 
 export function beforeTest(): void {
   live.clear();
+  liveTimers.clear();
   clocks.length = 0;
   unhandled.length = 0;
   tracking = true;
@@ -133,6 +155,7 @@ export async function afterTest(): Promise<void> {
     counts = resourceCounts();
   }
   for (const [type, n] of leaked(counts)) problems.push(`${n} new active ${type} handle(s)`);
+  for (const stack of liveTimers.values()) problems.push(`a timer is still scheduled\n${stack}`);
   for (const rec of live.values()) {
     if (rec.signal.aborted) continue;
     problems.push(`${rec.count} abort listener(s) left on a live AbortSignal\n${rec.stack ?? ''}`);
@@ -144,6 +167,7 @@ export async function afterTest(): Promise<void> {
   }
   for (const reason of unhandled) problems.push(`unhandled rejection: ${String(reason)}`);
   live.clear();
+  liveTimers.clear();
   clocks.length = 0;
   unhandled.length = 0;
   if (problems.length > 0) throw new Error(`Leak check failed:\n- ${problems.join('\n- ')}`);
@@ -152,6 +176,7 @@ export async function afterTest(): Promise<void> {
 function leaked(counts: Map<string, number>): [string, number][] {
   const out: [string, number][] = [];
   for (const [type, n] of counts) {
+    if (type === 'Timeout') continue; // timers are tracked one by one by the async hook above
     const before = baseline.get(type) ?? 0;
     if (n > before) out.push([type, n - before]);
   }

@@ -1,0 +1,389 @@
+import type { Clock } from '../core/Clock.js';
+import { CircuitOpenError } from '../core/errors.js';
+import { RingBuffer } from '../core/RingBuffer.js';
+import { isCancellation, neverAborts, onAbort } from '../core/signals.js';
+import type { ClockOptions, Work } from '../core/types.js';
+import {
+  assertFunction,
+  clockOption,
+  describe,
+  durationOption,
+  integerOption,
+  optionsBag,
+  signalOption,
+} from '../core/validate.js';
+import { Emitter, type Listener } from '../observe/Emitter.js';
+
+/** Where a breaker is: 'closed' lets calls through, 'open' fails them fast, 'half-open' lets trial calls through. */
+export type CircuitState = 'closed' | 'open' | 'half-open';
+
+/** Options of {@link CircuitBreaker}. Durations are in milliseconds. */
+export interface CircuitBreakerOptions extends ClockOptions {
+  /**
+   * Consecutive failures that open the circuit: an integer >= 1. Not combinable with `failureRateThreshold`.
+   * @default 5
+   */
+  failureThreshold?: number | undefined;
+  /** How long the circuit stays open before it lets trial calls through, in ms (>= 0). @default 30000 */
+  resetTimeout?: number | undefined;
+  /** Trial calls allowed in the half-open state; that many successes close the circuit. @default 1 */
+  halfOpenMax?: number | undefined;
+  /**
+   * Which errors count as failures. An error it rejects passes through to the caller without counting as a
+   * failure or a success. Cancellations (the call's own signal, `CancelledError`, `AbortError`) never count.
+   * @default every error is a failure
+   */
+  isFailure?: ((error: unknown) => boolean) | undefined;
+  /**
+   * Ratio mode: the failure fraction, in (0, 1], that opens the circuit once at least `minimumCalls` calls
+   * ended within the last `windowMs`. Replaces the consecutive `failureThreshold` rule.
+   * @default undefined (consecutive mode)
+   */
+  failureRateThreshold?: number | undefined;
+  /** Ratio mode only: the sliding window the fraction is measured over, in ms (> 0). @default 60000 */
+  windowMs?: number | undefined;
+  /** Ratio mode only: the fewest calls in the window before the fraction counts (integer >= 1). @default 10 */
+  minimumCalls?: number | undefined;
+}
+
+/** Options of {@link CircuitBreaker.run}. */
+export interface CircuitBreakerRunOptions {
+  /** Passed to `fn`; on abort the call rejects at once with `signal.reason` and counts as a cancellation. */
+  signal?: AbortSignal | undefined;
+}
+
+/** The events of a {@link CircuitBreaker} and their payloads; `duration` is in ms. */
+export interface CircuitBreakerEvents {
+  /** The state changed. */
+  stateChange: { from: CircuitState; to: CircuitState };
+  /** A call succeeded. */
+  success: { duration: number };
+  /** A call failed with an error that counts as a failure. */
+  failure: { error: unknown; duration: number };
+  /** A call was rejected with `CircuitOpenError` without running. */
+  rejected: { state: CircuitState };
+}
+
+/** A snapshot of a {@link CircuitBreaker}. */
+export interface CircuitBreakerStats {
+  state: CircuitState;
+  /** Failures in a row so far (consecutive mode). */
+  consecutiveFailures: number;
+  /** Calls and failures that ended within the last `windowMs` (ratio mode; 0 otherwise). */
+  windowCalls: number;
+  windowFailures: number;
+  /** Trial calls running now (half-open). */
+  trialsRunning: number;
+  /** Totals since the breaker was made. */
+  successes: number;
+  failures: number;
+  rejected: number;
+}
+
+/** The state with the data each one needs (cockatiel's InnerState idea). */
+type Inner =
+  | { readonly kind: 'closed'; consecutive: number }
+  | { readonly kind: 'open'; readonly openedAt: number }
+  | { readonly kind: 'half-open'; running: number; succeeded: number };
+
+type Outcome = 'success' | 'failure' | 'neutral';
+
+interface Bucket {
+  readonly at: number;
+  calls: number;
+  failures: number;
+}
+
+/** Outcomes of the last `windowMs` ms, merged per clock instant so that memory stays small under load. */
+class OutcomeWindow {
+  readonly #buckets = new RingBuffer<Bucket>();
+  #newest: Bucket | undefined = undefined;
+  calls = 0;
+  failures = 0;
+  constructor(readonly windowMs: number) {}
+
+  add(now: number, failed: boolean): void {
+    this.prune(now);
+    let bucket = this.#newest;
+    if (bucket === undefined || bucket.at !== now) {
+      bucket = { at: now, calls: 0, failures: 0 };
+      this.#buckets.push(bucket);
+      this.#newest = bucket;
+    }
+    bucket.calls++;
+    this.calls++;
+    if (failed) {
+      bucket.failures++;
+      this.failures++;
+    }
+  }
+
+  /** Drops what ended `windowMs` or more ago. */
+  prune(now: number): void {
+    for (
+      let b = this.#buckets.peek();
+      b !== undefined && now - b.at >= this.windowMs;
+      b = this.#buckets.peek()
+    ) {
+      this.#buckets.shift();
+      this.calls -= b.calls;
+      this.failures -= b.failures;
+      if (b === this.#newest) this.#newest = undefined;
+    }
+  }
+
+  clear(): void {
+    this.#buckets.clear();
+    this.#newest = undefined;
+    this.calls = 0;
+    this.failures = 0;
+  }
+}
+
+interface Ratio {
+  readonly threshold: number;
+  readonly minimumCalls: number;
+  readonly window: OutcomeWindow;
+}
+
+/**
+ * A circuit breaker (cockatiel's CircuitBreakerPolicy, the guides' failing-service guard): after too many
+ * failures it opens and fails calls fast with `CircuitOpenError`, without calling them, so a struggling
+ * service gets room to recover. `resetTimeout` ms later it turns half-open and lets `halfOpenMax` trial calls
+ * through: if all of them succeed it closes, if any fails it opens again.
+ *
+ * It opens after `failureThreshold` consecutive failures (a success resets the count) or, in ratio mode,
+ * when at least `minimumCalls` calls in the last `windowMs` failed in a fraction of `failureRateThreshold` or
+ * more. The half-open state is computed from `clock.now()` when the breaker is next used or read, so a breaker
+ * holds no timer and needs no disposal. Outcomes of calls that started before the latest state change only
+ * feed the events, never the state.
+ *
+ * @example
+ * ```ts
+ * const breaker = new CircuitBreaker({ failureThreshold: 3, resetTimeout: 10_000 });
+ * breaker.on('stateChange', ({ from, to }) => log.warn(`payments circuit ${from} -> ${to}`));
+ * const receipt = await breaker.run((signal) => payments.charge(order, { signal }));
+ * ```
+ */
+export class CircuitBreaker {
+  readonly #failureThreshold: number;
+  readonly #resetTimeout: number;
+  readonly #halfOpenMax: number;
+  readonly #isFailure: ((error: unknown) => boolean) | undefined;
+  readonly #ratio: Ratio | undefined;
+  readonly #clock: Clock;
+  readonly #events = new Emitter<CircuitBreakerEvents>();
+  #state: Inner = { kind: 'closed', consecutive: 0 };
+  /** Bumped on every state change; a call's outcome affects the state only within its own generation. */
+  #generation = 0;
+  #successes = 0;
+  #failures = 0;
+  #rejected = 0;
+
+  /** @throws TypeError or RangeError for bad options, naming the option and value. */
+  constructor(options?: CircuitBreakerOptions) {
+    const o = optionsBag('CircuitBreaker options', options);
+    const name = (key: string) => `CircuitBreaker options.${key}`;
+    this.#failureThreshold = integerOption(name('failureThreshold'), o.failureThreshold, 5, 1);
+    this.#resetTimeout = durationOption(name('resetTimeout'), o.resetTimeout, 30_000);
+    this.#halfOpenMax = integerOption(name('halfOpenMax'), o.halfOpenMax, 1, 1);
+    if (o.isFailure !== undefined) assertFunction(name('isFailure'), o.isFailure);
+    this.#isFailure = o.isFailure;
+    this.#clock = clockOption(name('clock'), o.clock);
+    this.#ratio = ratioOption(o);
+  }
+
+  /** The current state; turns 'open' into 'half-open' once `resetTimeout` has passed. */
+  get state(): CircuitState {
+    this.#poll();
+    return this.#state.kind;
+  }
+
+  /**
+   * Subscribes to an event (`stateChange`, `success`, `failure`, `rejected`).
+   * @returns An unsubscribe function.
+   * @example
+   * ```ts
+   * const off = breaker.on('stateChange', ({ to }) => metrics.gauge('circuit', to));
+   * off();
+   * ```
+   */
+  on<K extends keyof CircuitBreakerEvents>(event: K, fn: Listener<CircuitBreakerEvents[K]>): () => void {
+    return this.#events.on(event, fn);
+  }
+
+  /**
+   * Calls `fn(signal)` if the circuit lets it through and settles with its result, recording the outcome.
+   * Open (or half-open with every trial slot taken): rejects at once with `CircuitOpenError`, without calling
+   * `fn`. On abort of `options.signal` it rejects at once with `signal.reason`; the call then counts as a
+   * cancellation, and a trial keeps its slot until `fn` settles.
+   * @throws TypeError (synchronously) if `fn` is not a function or `options.signal` is not an AbortSignal.
+   * @example
+   * ```ts
+   * try {
+   *   await breaker.run((signal) => fetch(url, { signal }));
+   * } catch (error) {
+   *   if (error instanceof CircuitOpenError) return cachedResponse();
+   *   throw error;
+   * }
+   * ```
+   */
+  run<T>(fn: Work<T>, options?: CircuitBreakerRunOptions): Promise<Awaited<T>> {
+    assertFunction('CircuitBreaker.run fn', fn);
+    const o = optionsBag('CircuitBreaker.run options', options);
+    const signal = signalOption('CircuitBreaker.run options.signal', o.signal);
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const refusal = this.#admit();
+    if (refusal !== undefined) return Promise.reject(refusal);
+    const generation = this.#generation;
+    const startedAt = this.#clock.now();
+    return new Promise<Awaited<T>>((resolve, reject) => {
+      let abandoned = false;
+      const removeAbort =
+        signal === undefined
+          ? undefined
+          : onAbort(signal, () => {
+              abandoned = true;
+              reject(signal.reason);
+            });
+      const onValue = (value: Awaited<T>): void => {
+        removeAbort?.();
+        this.#record(generation, abandoned ? 'neutral' : 'success', undefined, startedAt);
+        resolve(value);
+      };
+      const onError = (error: unknown): void => {
+        removeAbort?.();
+        let outcome: Outcome = 'failure';
+        let surfaced = error;
+        if (abandoned || isCancellation(error, signal)) outcome = 'neutral';
+        else if (this.#isFailure !== undefined) {
+          try {
+            if (!this.#isFailure(error)) outcome = 'neutral';
+          } catch (thrown) {
+            surfaced = thrown;
+          }
+        }
+        this.#record(generation, outcome, error, startedAt);
+        reject(surfaced);
+      };
+      let out: T | PromiseLike<T>;
+      try {
+        out = fn(signal ?? neverAborts);
+      } catch (error) {
+        onError(error);
+        return;
+      }
+      Promise.resolve(out).then(onValue, onError);
+    });
+  }
+
+  /** A fresh snapshot of the state and the counters. */
+  stats(): CircuitBreakerStats {
+    this.#poll();
+    const s = this.#state;
+    const window = this.#ratio?.window;
+    window?.prune(this.#clock.now());
+    return {
+      state: s.kind,
+      consecutiveFailures: s.kind === 'closed' ? s.consecutive : 0,
+      windowCalls: window?.calls ?? 0,
+      windowFailures: window?.failures ?? 0,
+      trialsRunning: s.kind === 'half-open' ? s.running : 0,
+      successes: this.#successes,
+      failures: this.#failures,
+      rejected: this.#rejected,
+    };
+  }
+
+  /** Lets a call through (taking a trial slot when half-open), or returns the error to reject it with. */
+  #admit(): CircuitOpenError | undefined {
+    this.#poll();
+    const s = this.#state;
+    if (s.kind === 'closed') return undefined;
+    if (s.kind === 'half-open' && s.running + s.succeeded < this.#halfOpenMax) {
+      s.running++;
+      return undefined;
+    }
+    this.#rejected++;
+    this.#events.emit('rejected', { state: s.kind });
+    return new CircuitOpenError(
+      s.kind === 'open'
+        ? `The circuit is open; the call was rejected without running. It lets a trial call through in ${Math.max(0, this.#resetTimeout - (this.#clock.now() - s.openedAt))} ms.`
+        : `The circuit is half-open and its ${this.#halfOpenMax} trial call(s) are under way; the call was rejected without running.`,
+    );
+  }
+
+  #record(generation: number, outcome: Outcome, error: unknown, startedAt: number): void {
+    const now = this.#clock.now();
+    const duration = now - startedAt;
+    if (outcome === 'success') {
+      this.#successes++;
+      this.#events.emit('success', { duration });
+    } else if (outcome === 'failure') {
+      this.#failures++;
+      this.#events.emit('failure', { error, duration });
+    }
+    // Calls that started before the latest state change no longer count.
+    if (generation !== this.#generation) return;
+    const s = this.#state;
+    if (s.kind === 'half-open') {
+      s.running--;
+      if (outcome === 'failure') this.#transition({ kind: 'open', openedAt: now });
+      else if (outcome === 'success' && ++s.succeeded >= this.#halfOpenMax)
+        this.#transition({ kind: 'closed', consecutive: 0 });
+      return;
+    }
+    if (s.kind !== 'closed' || outcome === 'neutral') return;
+    const ratio = this.#ratio;
+    if (ratio !== undefined) {
+      ratio.window.add(now, outcome === 'failure');
+      const { calls, failures } = ratio.window;
+      if (calls >= ratio.minimumCalls && failures / calls >= ratio.threshold)
+        this.#transition({ kind: 'open', openedAt: now });
+      return;
+    }
+    s.consecutive = outcome === 'failure' ? s.consecutive + 1 : 0;
+    if (s.consecutive >= this.#failureThreshold) this.#transition({ kind: 'open', openedAt: now });
+  }
+
+  /** The lazy half of the state machine: open turns half-open once `resetTimeout` has passed. */
+  #poll(): void {
+    const s = this.#state;
+    if (s.kind === 'open' && this.#clock.now() - s.openedAt >= this.#resetTimeout)
+      this.#transition({ kind: 'half-open', running: 0, succeeded: 0 });
+  }
+
+  #transition(next: Inner): void {
+    const from = this.#state.kind;
+    this.#state = next;
+    this.#generation++;
+    if (next.kind === 'open') this.#ratio?.window.clear();
+    this.#events.emit('stateChange', { from, to: next.kind });
+  }
+}
+
+function ratioOption(o: Partial<CircuitBreakerOptions>): Ratio | undefined {
+  const name = (key: string) => `CircuitBreaker options.${key}`;
+  const threshold = o.failureRateThreshold;
+  if (threshold === undefined) {
+    for (const key of ['windowMs', 'minimumCalls'] as const)
+      if (o[key] !== undefined)
+        throw new TypeError(`${name(key)} applies only in ratio mode; set failureRateThreshold as well.`);
+    return undefined;
+  }
+  if (typeof threshold !== 'number')
+    throw new TypeError(`${name('failureRateThreshold')} must be a number, got ${describe(threshold)}.`);
+  if (!(threshold > 0 && threshold <= 1))
+    throw new RangeError(
+      `${name('failureRateThreshold')} must be a fraction in (0, 1], got ${describe(threshold)}.`,
+    );
+  if (o.failureThreshold !== undefined)
+    throw new TypeError(
+      `${name('failureThreshold')} and failureRateThreshold are two modes; give one of them, not both.`,
+    );
+  const windowMs = durationOption(name('windowMs'), o.windowMs, 60_000);
+  if (windowMs === 0 || !Number.isFinite(windowMs))
+    throw new RangeError(`${name('windowMs')} must be a finite number > 0 ms, got ${describe(windowMs)}.`);
+  const minimumCalls = integerOption(name('minimumCalls'), o.minimumCalls, 10, 1);
+  return { threshold, minimumCalls, window: new OutcomeWindow(windowMs) };
+}
