@@ -3,6 +3,17 @@ export { MAX_TIMER_DELAY, systemClock } from './core/Clock.js';
 export * from './core/errors.js';
 export type { ClockOptions, ItemWork, Source, WaitOptions, Work } from './core/types.js';
 export type { Listener } from './observe/Emitter.js';
+export { type AsyncParallelFilterOptions, asyncParallelFilter } from './parallel/asyncParallelFilter.js';
+export {
+  type AsyncParallelMapOptions,
+  asyncParallelMap,
+  type MapLimiter,
+} from './parallel/asyncParallelMap.js';
+export {
+  type AsyncParallelMapStream,
+  type AsyncParallelMapStreamOptions,
+  asyncParallelMapStream,
+} from './parallel/asyncParallelMapStream.js';
 export { LifoQueue, type LifoQueueOptions } from './queue/LifoQueue.js';
 export { PriorityQueue, type PriorityQueueOptions } from './queue/PriorityQueue.js';
 export { Queue, type QueueOptions, type QueueShutdownOptions, type QueueStats } from './queue/Queue.js';

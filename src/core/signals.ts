@@ -37,3 +37,21 @@ export function abortedSignal(reason: unknown): AbortSignal {
 
 /** A signal that never aborts, shared: work that cannot be cancelled still receives a real AbortSignal. */
 export const neverAborts: AbortSignal = new AbortController().signal;
+
+type SetMaxListeners = (n: number, ...targets: EventTarget[]) => void;
+
+const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+const events = proc?.getBuiltinModule?.('node:events') as { setMaxListeners?: SetMaxListeners } | undefined;
+const setMax: SetMaxListeners | undefined = events?.setMaxListeners;
+
+/**
+ * A new AbortController whose signal accepts any number of listeners without Node's
+ * MaxListenersExceededWarning. One controller serves every item of a map or stream, so its signal may carry
+ * hundreds of listeners at once (one per `fetch(url, { signal })`): past 10 the warning would be a false alarm.
+ * `node:events` is reached lazily through `process.getBuiltinModule`, so the core loads on any runtime.
+ */
+export function sharedController(): AbortController {
+  const controller = new AbortController();
+  setMax?.(0, controller.signal);
+  return controller;
+}

@@ -1,0 +1,85 @@
+import type { Source } from '../core/types.js';
+
+/**
+ * The lazy puller shared by the maps and the stream: one iterator over an Iterable or AsyncIterable, pulled one
+ * item at a time, that knows whether it may still be closed. A source that ended (`done`) or threw is
+ * `finished` and is never closed; one left early is closed once with `return()`, as `for...of` does.
+ *
+ * A `next()` of an async source cannot be cancelled, so `close()` never waits for one that is pending: it asks
+ * the iterator to `return()` at once (an async generator runs that request right after the pending `next()`)
+ * and lets it complete in the background, its errors dropped.
+ * @internal
+ */
+export class Puller<T> {
+  /** Whether the source is async: use `nextAsync()`, else `nextSync()`. */
+  readonly async: boolean;
+  /** The source ended or threw: it must not be closed. */
+  finished = false;
+  /** A `nextAsync()` has not settled yet. */
+  pulling = false;
+  #closed = false;
+  readonly #it: Iterator<T> | AsyncIterator<T>;
+
+  /** Opens the source's iterator; throws what `[Symbol.asyncIterator]()` or `[Symbol.iterator]()` throws. */
+  constructor(source: Source<T>) {
+    const asyncOpen = (source as AsyncIterable<T>)[Symbol.asyncIterator];
+    this.async = typeof asyncOpen === 'function';
+    this.#it = this.async
+      ? (asyncOpen as () => AsyncIterator<T>).call(source)
+      : (source as Iterable<T>)[Symbol.iterator]();
+    if (this.#it === null || typeof this.#it !== 'object')
+      throw new TypeError(`The source's iterator must be an object, got ${String(this.#it)}.`);
+  }
+
+  /** The next result of a sync source; marks the source finished when it ends or throws. */
+  nextSync(): IteratorResult<T> {
+    try {
+      const r = (this.#it as Iterator<T>).next();
+      if (r.done) this.finished = true;
+      return r;
+    } catch (error) {
+      this.finished = true;
+      throw error;
+    }
+  }
+
+  /** The next result of an async source; marks the source finished when it ends or rejects. */
+  async nextAsync(): Promise<IteratorResult<T>> {
+    this.pulling = true;
+    try {
+      const r = await (this.#it as AsyncIterator<T>).next();
+      if (r.done) this.finished = true;
+      return r;
+    } catch (error) {
+      this.finished = true;
+      throw error;
+    } finally {
+      this.pulling = false;
+    }
+  }
+
+  /**
+   * Calls the iterator's `return()` once, unless the source finished. Returns a promise to await when the
+   * source is async and no pull is pending; `undefined` otherwise (nothing to wait for). A sync `return()` that
+   * throws throws here.
+   */
+  close(): Promise<void> | undefined {
+    if (this.finished || this.#closed) return undefined;
+    this.#closed = true;
+    const it = this.#it;
+    if (typeof it.return !== 'function') return undefined;
+    if (!this.async) {
+      (it as Iterator<T>).return!();
+      return undefined;
+    }
+    let result: Promise<void>;
+    try {
+      result = Promise.resolve((it as AsyncIterator<T>).return!()).then(() => undefined);
+    } catch (error) {
+      result = Promise.reject(error);
+    }
+    if (!this.pulling) return result;
+    result.catch(() => undefined);
+    return undefined;
+  }
+}

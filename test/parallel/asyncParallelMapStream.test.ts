@@ -1,0 +1,286 @@
+import { describe, expect, it } from 'vitest';
+import { CancelledError } from '../../src/core/errors.js';
+import { asyncParallelMapStream } from '../../src/parallel/asyncParallelMapStream.js';
+import { type Deferred, deferred, flush, neverSettles, until } from '../support/work.js';
+
+/** Work gated per index; records starts, signals and how many run at once. */
+function gated() {
+  const gates = new Map<number, Deferred<void>>();
+  const signals: AbortSignal[] = [];
+  const state = { started: 0, running: 0, max: 0 };
+  const fn = (item: number, index: number, signal: AbortSignal): Promise<number> => {
+    const gate = deferred();
+    gates.set(index, gate);
+    signals[index] = signal;
+    state.started++;
+    state.running++;
+    state.max = Math.max(state.max, state.running);
+    return until(gate.promise, signal, item).finally(() => {
+      state.running--;
+    });
+  };
+  return { fn, gates, signals, state, open: (i: number) => gates.get(i)!.resolve() };
+}
+
+/** An endless source that counts how often it was pulled and whether it was closed. */
+function counting() {
+  const log = { pulled: 0, closed: 0 };
+  const source = (async function* () {
+    try {
+      for (let i = 0; ; i++) {
+        log.pulled++;
+        yield i;
+      }
+    } finally {
+      log.closed++;
+    }
+  })();
+  return { log, source };
+}
+
+describe('asyncParallelMapStream', () => {
+  it('yields results in input order by default, whatever order they finish in', async () => {
+    const w = gated();
+    const it = asyncParallelMapStream(w.fn, [0, 1, 2, 3], { maxConcurrent: 4 });
+    const first = it.next();
+    await flush();
+    for (const i of [3, 2, 1]) w.open(i);
+    await flush();
+    let early = false;
+    void first.then(() => {
+      early = true;
+    });
+    await flush();
+    expect(early).toBe(false);
+    w.open(0);
+    expect(await first).toEqual({ done: false, value: 0 });
+    const rest: number[] = [];
+    for await (const v of it) rest.push(v);
+    expect(rest).toEqual([1, 2, 3]);
+  });
+
+  it('yields in completion order when ordered is false', async () => {
+    const w = gated();
+    const it = asyncParallelMapStream(w.fn, [0, 1, 2, 3], { maxConcurrent: 4, ordered: false });
+    const got: number[] = [];
+    const reading = (async () => {
+      for await (const v of it) got.push(v);
+    })();
+    await flush();
+    for (const i of [2, 0, 3, 1]) {
+      w.open(i);
+      await flush();
+    }
+    await reading;
+    expect(got).toEqual([2, 0, 3, 1]);
+  });
+
+  it('runs 16 at a time by default and nothing before the first next()', async () => {
+    const w = gated();
+    const it = asyncParallelMapStream(
+      w.fn,
+      Array.from({ length: 40 }, (_, i) => i),
+    );
+    await flush();
+    expect(w.state.started).toBe(0);
+    const first = it.next();
+    await flush();
+    expect(w.state.running).toBe(16);
+    w.open(0);
+    expect(await first).toEqual({ done: false, value: 0 });
+    await it.return();
+    expect(w.state.max).toBe(16);
+  });
+
+  it('holds the producer back: started items never exceed what was read plus the buffer', async () => {
+    for (const [maxConcurrent, buffer] of [
+      [2, undefined],
+      [2, 5],
+    ] as const) {
+      const { log, source } = counting();
+      let started = 0;
+      let running = 0;
+      let max = 0;
+      const it = asyncParallelMapStream(
+        async (x: number) => {
+          started++;
+          running++;
+          max = Math.max(max, running);
+          await flush();
+          running--;
+          return x;
+        },
+        source,
+        { maxConcurrent, buffer },
+      );
+      const window = buffer ?? maxConcurrent;
+      for (let read = 0; read < 4; read++) {
+        expect(await it.next()).toEqual({ done: false, value: read });
+        for (let i = 0; i < 4; i++) await flush();
+        // A slow reader: everything that may run ahead has, and no more.
+        expect(started).toBe(read + 1 + window);
+        expect(log.pulled).toBe(started);
+      }
+      expect(max).toBeLessThanOrEqual(maxConcurrent);
+      await it.return();
+      expect(log.closed).toBe(1);
+    }
+  });
+
+  it('keeps memory bounded in ordered mode when the head item is slow', async () => {
+    const w = gated();
+    const { log, source } = counting();
+    const it = asyncParallelMapStream(w.fn, source, { maxConcurrent: 3 });
+    const first = it.next();
+    await flush();
+    w.open(1);
+    w.open(2);
+    await flush();
+    // Items 1 and 2 are done but unread behind item 0: no new item starts.
+    expect(w.state.started).toBe(3);
+    expect(log.pulled).toBe(3);
+    w.open(0);
+    expect(await first).toEqual({ done: false, value: 0 });
+    expect(await it.next()).toEqual({ done: false, value: 1 });
+    await flush();
+    expect(w.state.started).toBe(5);
+    await it.return();
+  });
+
+  it('on break, calls return() on the source, aborts in-flight work and completes after it settled', async () => {
+    const { log, source } = counting();
+    const head = deferred();
+    const stubborn = deferred();
+    const signals: AbortSignal[] = [];
+    const it = asyncParallelMapStream(
+      (x: number, _i, signal) => {
+        signals.push(signal);
+        return (x === 0 ? head : stubborn).promise.then(() => x); // ignores its signal
+      },
+      source,
+      { maxConcurrent: 2 },
+    );
+    const first = it.next();
+    await flush();
+    expect(signals).toHaveLength(2);
+    head.resolve();
+    expect(await first).toEqual({ done: false, value: 0 });
+    let returned = false;
+    const closing = it.return().then((r) => {
+      returned = true;
+      return r;
+    });
+    await flush();
+    expect(signals[1]!.aborted).toBe(true);
+    expect(signals[1]!.reason).toBeInstanceOf(CancelledError);
+    expect(returned).toBe(false);
+    stubborn.resolve();
+    expect(await closing).toEqual({ done: true, value: undefined });
+    expect(log.closed).toBe(1);
+    expect(await it.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('closes the source when a for-await loop breaks', async () => {
+    const { log, source } = counting();
+    const got: number[] = [];
+    for await (const v of asyncParallelMapStream((x: number) => x * 10, source, { maxConcurrent: 4 })) {
+      got.push(v);
+      if (got.length === 3) break;
+    }
+    expect(got).toEqual([0, 10, 20]);
+    expect(log.closed).toBe(1);
+  });
+
+  it('throws an error of fn from the iteration after aborting and settling the rest, then ends', async () => {
+    const { log, source } = counting();
+    const boom = new Error('boom');
+    const stubborn = deferred();
+    let siblingSignal: AbortSignal | undefined;
+    const it = asyncParallelMapStream(
+      (x: number, _i, signal) => {
+        if (x === 0) {
+          siblingSignal = signal;
+          return stubborn.promise.then(() => x);
+        }
+        if (x === 1) return Promise.reject(boom);
+        return neverSettles(signal);
+      },
+      source,
+      { maxConcurrent: 3, ordered: false },
+    );
+    let settled = false;
+    const next = it.next().finally(() => {
+      settled = true;
+    });
+    const rejected = expect(next).rejects.toBe(boom);
+    await flush();
+    expect((siblingSignal!.reason as CancelledError).cause).toBe(boom);
+    expect(settled).toBe(false);
+    stubborn.resolve();
+    await rejected;
+    expect(log.closed).toBe(1);
+    expect(await it.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('throws an error of the source from the iteration', async () => {
+    const broken = new Error('source broke');
+    const got: number[] = [];
+    const source = (function* () {
+      yield 1;
+      yield 2;
+      throw broken;
+    })();
+    await expect(
+      (async () => {
+        for await (const v of asyncParallelMapStream(async (x: number) => x, source, { maxConcurrent: 1 }))
+          got.push(v);
+      })(),
+    ).rejects.toBe(broken);
+    expect(got).toEqual([1, 2]);
+  });
+
+  it('throws the caller signal reason unchanged when the signal aborts', async () => {
+    const controller = new AbortController();
+    const { log, source } = counting();
+    const reason = { why: 'shutdown' };
+    const signals: AbortSignal[] = [];
+    const it = asyncParallelMapStream(
+      (_x: number, _i, signal) => {
+        signals.push(signal);
+        return neverSettles(signal);
+      },
+      source,
+      { maxConcurrent: 2, signal: controller.signal },
+    );
+    const next = it.next();
+    const rejected = expect(next).rejects.toBe(reason);
+    await flush();
+    controller.abort(reason);
+    await rejected;
+    expect(signals.map((s) => s.reason)).toEqual([reason, reason]);
+    expect(log.closed).toBe(1);
+    await expect(
+      asyncParallelMapStream((x: number) => x, [1], { signal: AbortSignal.abort('already') }).next(),
+    ).rejects.toBe('already');
+  });
+
+  it('ends after the last result of a finite source', async () => {
+    const out: number[] = [];
+    for await (const v of asyncParallelMapStream(async (x: number) => x + 1, new Set([1, 2, 3]), {
+      ordered: false,
+    }))
+      out.push(v);
+    expect(out.sort()).toEqual([2, 3, 4]);
+    const empty = asyncParallelMapStream((x: number) => x, []);
+    expect(await empty.next()).toEqual({ done: true, value: undefined });
+  });
+
+  it('throws synchronously on bad input', () => {
+    const fn = (x: number) => x;
+    expect(() => asyncParallelMapStream(undefined as never, [1])).toThrow(TypeError);
+    expect(() => asyncParallelMapStream(fn, 3 as never)).toThrow(/source must be an Iterable/);
+    expect(() => asyncParallelMapStream(fn, [1], { maxConcurrent: 0 })).toThrow(/maxConcurrent/);
+    expect(() => asyncParallelMapStream(fn, [1], { buffer: 0.5 })).toThrow(/buffer/);
+    expect(() => asyncParallelMapStream(fn, [1], { ordered: 'no' as never })).toThrow(/ordered/);
+  });
+});
