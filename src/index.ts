@@ -1,3 +1,5 @@
+export { Batcher, type BatcherOptions, type BatcherStats, type BatchResults } from './batch/Batcher.js';
+export { chunk } from './batch/chunk.js';
 export type { Clock } from './core/Clock.js';
 export { MAX_TIMER_DELAY, systemClock } from './core/Clock.js';
 export * from './core/errors.js';
@@ -14,6 +16,13 @@ export {
   type AsyncParallelMapStreamOptions,
   asyncParallelMapStream,
 } from './parallel/asyncParallelMapStream.js';
+export {
+  type DestroyReason,
+  ResourcePool,
+  type ResourcePoolEvents,
+  type ResourcePoolOptions,
+  type ResourcePoolStats,
+} from './pool/ResourcePool.js';
 export { LifoQueue, type LifoQueueOptions } from './queue/LifoQueue.js';
 export { PriorityQueue, type PriorityQueueOptions } from './queue/PriorityQueue.js';
 export { Queue, type QueueOptions, type QueueShutdownOptions, type QueueStats } from './queue/Queue.js';
