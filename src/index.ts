@@ -48,6 +48,11 @@ export {
   type RateLimiterStats,
 } from './resilience/RateLimiter.js';
 export { type RetryOptions, type RetryWork, retry } from './resilience/retry.js';
+export { Barrier, type BarrierOptions } from './sync/Barrier.js';
+export { Condition, type ConditionOptions } from './sync/Condition.js';
+export { Event, type EventOptions } from './sync/Event.js';
+export { Lock, type LockOptions, type LockStats } from './sync/Lock.js';
+export { type Permit, Semaphore, type SemaphoreOptions, type SemaphoreStats } from './sync/Semaphore.js';
 export { AsyncTask, type AsyncTaskOptions, type TaskStatus } from './task/AsyncTask.js';
 export { type AsCompletedOptions, asCompleted } from './task/asCompleted.js';
 export { type GatherOptions, type GatherResults, type GatherSettled, gather } from './task/gather.js';

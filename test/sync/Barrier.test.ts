@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import { BrokenBarrierError, TimeoutError } from '../../src/core/errors.js';
+import { Barrier } from '../../src/sync/Barrier.js';
+import { fakeClock } from '../support/leakCheck.js';
+import { flush } from '../support/work.js';
+
+describe('Barrier', () => {
+  it('releases every party at once when the last arrives, each with its arrival index', async () => {
+    const barrier = new Barrier(3);
+    expect(barrier.parties).toBe(3);
+    const done: number[] = [];
+    const arrive = () =>
+      barrier.wait().then((i) => {
+        done.push(i);
+        return i;
+      });
+    const first = arrive();
+    const second = arrive();
+    await flush();
+    expect(done).toEqual([]);
+    expect(barrier.nWaiting).toBe(2);
+    const third = barrier.wait();
+    expect(barrier.nWaiting).toBe(0);
+    expect(await Promise.all([first, second, third])).toEqual([0, 1, 2]);
+    expect(done).toEqual([0, 1]);
+  });
+
+  it('starts a fresh round after releasing one', async () => {
+    const barrier = new Barrier(2);
+    expect(await Promise.all([barrier.wait(), barrier.wait()])).toEqual([0, 1]);
+    expect(await Promise.all([barrier.wait(), barrier.wait()])).toEqual([0, 1]);
+    expect(barrier.broken).toBe(false);
+  });
+
+  it('passes at once with one party', async () => {
+    const barrier = new Barrier(1);
+    expect(await barrier.wait()).toBe(0);
+    expect(await barrier.wait()).toBe(0);
+  });
+
+  it('rejects the waiting parties and every later wait with BrokenBarrierError after abort()', async () => {
+    const barrier = new Barrier(3);
+    const a = barrier.wait();
+    const b = barrier.wait();
+    barrier.abort();
+    expect(barrier.broken).toBe(true);
+    expect(barrier.nWaiting).toBe(0);
+    await expect(a).rejects.toBeInstanceOf(BrokenBarrierError);
+    await expect(b).rejects.toBeInstanceOf(BrokenBarrierError);
+    await expect(barrier.wait()).rejects.toBeInstanceOf(BrokenBarrierError);
+  });
+
+  it('rejects the waiting parties on reset() and is usable again afterwards', async () => {
+    const barrier = new Barrier(2);
+    const a = barrier.wait();
+    barrier.reset();
+    await expect(a).rejects.toBeInstanceOf(BrokenBarrierError);
+    expect(barrier.broken).toBe(false);
+    expect(await Promise.all([barrier.wait(), barrier.wait()])).toEqual([0, 1]);
+
+    barrier.abort();
+    barrier.reset();
+    expect(barrier.broken).toBe(false);
+    expect(await Promise.all([barrier.wait(), barrier.wait()])).toEqual([0, 1]);
+  });
+
+  it('breaks when a waiter aborts: it rejects with its reason and the others with BrokenBarrierError', async () => {
+    const barrier = new Barrier(3);
+    const other = barrier.wait();
+    const controller = new AbortController();
+    const leaving = barrier.wait({ signal: controller.signal });
+    const reason = new Error('this party left');
+    controller.abort(reason);
+    await expect(leaving).rejects.toBe(reason);
+    await expect(other).rejects.toBeInstanceOf(BrokenBarrierError);
+    expect(barrier.broken).toBe(true);
+    await expect(barrier.wait()).rejects.toBeInstanceOf(BrokenBarrierError);
+  });
+
+  it('breaks when a waiter times out', async () => {
+    const clock = fakeClock();
+    const barrier = new Barrier(3, { clock });
+    const other = barrier.wait();
+    const impatient = barrier.wait({ timeout: 30 });
+    const broken = expect(other).rejects.toBeInstanceOf(BrokenBarrierError);
+    const timedOut = expect(impatient).rejects.toBeInstanceOf(TimeoutError);
+    await clock.advance(30);
+    await Promise.all([broken, timedOut]);
+    expect(barrier.broken).toBe(true);
+  });
+
+  it('refuses an already-aborted wait without arriving or breaking the barrier', async () => {
+    const barrier = new Barrier(2);
+    const first = barrier.wait();
+    await expect(barrier.wait({ signal: AbortSignal.abort('not today') })).rejects.toBe('not today');
+    expect(barrier.broken).toBe(false);
+    expect(barrier.nWaiting).toBe(1);
+    expect(await Promise.all([first, barrier.wait()])).toEqual([0, 1]);
+  });
+
+  it('ignores aborts that come after the round completed', async () => {
+    const barrier = new Barrier(2);
+    const controller = new AbortController();
+    const a = barrier.wait({ signal: controller.signal });
+    const b = barrier.wait();
+    controller.abort();
+    expect(await Promise.all([a, b])).toEqual([0, 1]);
+    expect(barrier.broken).toBe(false);
+  });
+
+  it('throws synchronously on bad parties or options', () => {
+    expect(() => new Barrier(0)).toThrow(RangeError);
+    expect(() => new Barrier(-2)).toThrow(/Barrier parties.*-2/);
+    expect(() => new Barrier(1.5)).toThrow(RangeError);
+    expect(() => new Barrier(Number.NaN)).toThrow(RangeError);
+    expect(() => new Barrier(Number.POSITIVE_INFINITY)).toThrow(RangeError);
+    expect(() => new Barrier('3' as unknown as number)).toThrow(TypeError);
+    expect(() => new Barrier(undefined as unknown as number)).toThrow(TypeError);
+    const barrier = new Barrier(2);
+    expect(() => barrier.wait({ timeout: Number.NaN })).toThrow(RangeError);
+    expect(barrier.nWaiting).toBe(0);
+  });
+});
