@@ -1,0 +1,202 @@
+/**
+ * What `npm run bench` measures: one suite per benchmark file, its rows (implementation x parameters), which
+ * row is each group's floor, and SPEC §4's targets for Ferris. `run.ts` turns these into child processes.
+ */
+
+/** One row: an implementation run with fixed flags, inside a group (the rows it is compared with). */
+export interface RowSpec {
+  impl: string;
+  label: string;
+  group: string;
+  flags: Readonly<Record<string, string | number>>;
+  /** The row every ratio of its group is taken against. */
+  floor?: boolean;
+  /** A Ferris row: skipped with a note while its source file does not exist. */
+  ferris?: boolean;
+}
+
+/** The measured figures of one row, as `run.ts` hands them to a target. */
+export interface RowFigures {
+  median: number;
+  metrics: Readonly<Record<string, number>>;
+}
+
+/** A target of SPEC §4, judged on the figures of one group (keyed by `impl`). */
+export interface TargetSpec {
+  group: string;
+  /** Says what is checked, e.g. `<= 1.5x floor`. */
+  text: string;
+  /** Returns the measured value as text and whether the target was met; `undefined` if a row is missing. */
+  judge(rows: ReadonlyMap<string, RowFigures>): { value: string; pass: boolean } | undefined;
+}
+
+/** Extra figure a child reports (besides ns/op), shown as its own column. */
+export interface MetricColumn {
+  key: string;
+  header: string;
+  digits: number;
+}
+
+export interface Suite {
+  name: string;
+  file: string;
+  title(quick: boolean): string;
+  unit: string;
+  /** The Ferris source file the Ferris rows import. */
+  needs: string;
+  metrics: readonly MetricColumn[];
+  rows(quick: boolean): RowSpec[];
+  targets: readonly TargetSpec[];
+}
+
+const fmt = (x: number, digits = 2): string => x.toFixed(digits);
+
+/** `ferris` at most `max` times the group's floor. */
+function withinFloor(group: string, floorImpl: string, max: number): TargetSpec {
+  return {
+    group,
+    text: `<= ${max}x ${floorImpl}`,
+    judge(rows) {
+      const ferris = rows.get('ferris');
+      const floor = rows.get(floorImpl);
+      if (ferris === undefined || floor === undefined) return undefined;
+      const ratio = ferris.median / floor.median;
+      return { value: `${fmt(ratio)}x`, pass: ratio <= max };
+    },
+  };
+}
+
+const mapSizes = (quick: boolean) => ({ n: quick ? 20_000 : 200_000 });
+const mapGroups = ['1', '16', '1024', 'unbounded'] as const;
+
+const map: Suite = {
+  name: 'map',
+  file: 'bench/map.bench.ts',
+  title: (quick) => `map overhead: ${mapSizes(quick).n.toLocaleString('en-US')} items of async (x) => x`,
+  unit: 'ns/item',
+  needs: 'src/parallel/asyncParallelMap.ts',
+  metrics: [],
+  rows(quick) {
+    const { n } = mapSizes(quick);
+    return mapGroups.flatMap((concurrency) => {
+      const group = concurrency === 'unbounded' ? 'unbounded' : `c=${concurrency}`;
+      const flags = { n, concurrency };
+      const floor: RowSpec =
+        concurrency === 'unbounded'
+          ? { impl: 'promise-all', label: 'Promise.all(items.map(fn)) (floor)', group, flags, floor: true }
+          : { impl: 'worker-loop', label: 'hand-written worker loop (floor)', group, flags, floor: true };
+      return [
+        floor,
+        { impl: 'ferris', label: 'ferris asyncParallelMap', group, flags, ferris: true },
+        { impl: 'p-map', label: 'p-map', group, flags },
+        { impl: 'p-limit', label: 'p-limit + Promise.all', group, flags },
+        { impl: 'p-queue', label: 'p-queue addAll', group, flags },
+      ];
+    });
+  },
+  targets: [
+    withinFloor('c=1', 'worker-loop', 1.5),
+    withinFloor('c=16', 'worker-loop', 1.5),
+    withinFloor('c=1024', 'worker-loop', 1.5),
+    withinFloor('unbounded', 'promise-all', 1.3),
+  ],
+};
+
+const executorSizes = (quick: boolean) => ({ n: quick ? 20_000 : 200_000, concurrency: 16 });
+
+const executor: Suite = {
+  name: 'executor',
+  file: 'bench/executor.bench.ts',
+  title: (quick) => {
+    const { n, concurrency } = executorSizes(quick);
+    return `executor: ${n.toLocaleString('en-US')} tasks submitted at concurrency ${concurrency}, every handle awaited`;
+  },
+  unit: 'ns/task',
+  needs: 'src/executor/AsyncExecutor.ts',
+  metrics: [{ key: 'bytesPerQueued', header: 'B/queued', digits: 0 }],
+  rows(quick) {
+    const flags = executorSizes(quick);
+    const group = 'c=16';
+    return [
+      { impl: 'limiter', label: 'hand-written p-limit-style limiter (floor)', group, flags, floor: true },
+      { impl: 'ferris', label: 'ferris AsyncExecutor.submitAsync', group, flags, ferris: true },
+      { impl: 'p-queue', label: 'p-queue add', group, flags },
+    ];
+  },
+  targets: [
+    {
+      group: 'c=16',
+      text: '>= 3x faster than p-queue',
+      judge(rows) {
+        const ferris = rows.get('ferris');
+        const peer = rows.get('p-queue');
+        if (ferris === undefined || peer === undefined) return undefined;
+        const speedup = peer.median / ferris.median;
+        return { value: `${fmt(speedup)}x`, pass: speedup >= 3 };
+      },
+    },
+    {
+      group: 'c=16',
+      text: '<= 400 B per queued task',
+      judge(rows) {
+        const bytes = rows.get('ferris')?.metrics.bytesPerQueued;
+        if (bytes === undefined) return undefined;
+        return { value: `${fmt(bytes, 0)} B`, pass: bytes <= 400 };
+      },
+    },
+  ],
+};
+
+const semaphoreSizes = (quick: boolean) => ({ n: quick ? 100_000 : 1_000_000, contenders: 64, permits: 4 });
+
+const semaphore: Suite = {
+  name: 'semaphore',
+  file: 'bench/semaphore.bench.ts',
+  title: (quick) => {
+    const { n, contenders, permits } = semaphoreSizes(quick);
+    return `semaphore: ${n.toLocaleString('en-US')} acquire/release pairs, ${contenders} contenders, ${permits} permits`;
+  },
+  unit: 'ns/pair',
+  needs: 'src/sync/Semaphore.ts',
+  metrics: [],
+  rows(quick) {
+    const flags = semaphoreSizes(quick);
+    const group = `${flags.contenders}/${flags.permits}`;
+    return [
+      { impl: 'floor', label: 'hand-written semaphore (floor)', group, flags, floor: true },
+      { impl: 'ferris', label: 'ferris Semaphore', group, flags, ferris: true },
+      { impl: 'async-sema', label: 'async-sema Sema', group, flags },
+      { impl: 'async-mutex', label: 'async-mutex Semaphore', group, flags },
+      { impl: 'p-limit', label: 'p-limit', group, flags },
+    ];
+  },
+  targets: [withinFloor('64/4', 'floor', 1.3)],
+};
+
+const queueSizes = (quick: boolean) => ({ n: quick ? 100_000 : 1_000_000, maxsize: 64, consumers: 4 });
+
+const queue: Suite = {
+  name: 'queue',
+  file: 'bench/queue.bench.ts',
+  title: (quick) => {
+    const { n, maxsize, consumers } = queueSizes(quick);
+    return `queue: ${n.toLocaleString('en-US')} items, maxsize ${maxsize}, 1 producer, ${consumers} consumers`;
+  },
+  unit: 'ns/item',
+  needs: 'src/queue/Queue.ts',
+  metrics: [],
+  rows(quick) {
+    const flags = queueSizes(quick);
+    const group = `1->${flags.consumers}`;
+    return [
+      { impl: 'floor', label: 'hand-written channel (floor)', group, flags, floor: true },
+      { impl: 'ferris', label: 'ferris Queue put/get', group, flags, ferris: true },
+      { impl: 'p-queue', label: 'p-queue as a channel', group, flags },
+      { impl: 'async', label: 'async.queue as a channel', group, flags },
+    ];
+  },
+  targets: [withinFloor('1->4', 'floor', 1.5)],
+};
+
+/** Every suite, in the order they run. */
+export const suites: readonly Suite[] = [map, executor, semaphore, queue];
