@@ -79,15 +79,21 @@ function fromRunner(): boolean {
 /**
  * Real timers are tracked one by one with an async hook (Timeout init/destroy), which also sees unref'd timers
  * that getActiveResourcesInfo() misses. Timers that the test runner starts from node_modules (vitest's own
- * throttled reporting) are not the code under test and are left out.
+ * throttled reporting) are not the code under test and are left out, and so are Node's own unref'd caches.
  */
 const liveTimers = new Map<number, string>();
 const timerHook = createHook({
   init(asyncId, type) {
     if (!tracking || type !== 'Timeout') return;
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 30;
     const frames = (new Error().stack ?? '').split('\n').slice(1);
+    Error.stackTraceLimit = limit;
     const caller = frames.find((f) => !/[( ]node:/.test(f) && !f.includes('leakCheck.ts')) ?? '';
     if (caller.includes('/node_modules/')) return;
+    // Node's own process-wide caches, started on first use and unref'd: undici's timer wheel (global fetch)
+    // and the HTTP Date-header cache. They belong to Node, not to the operation under test.
+    if (frames.some((f) => f.includes('node:internal/deps/undici') || f.includes('utcDate'))) return;
     liveTimers.set(asyncId, frames.slice(0, 8).join('\n'));
   },
   destroy(asyncId) {

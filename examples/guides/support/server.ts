@@ -1,0 +1,116 @@
+/**
+ * A small HTTP server on 127.0.0.1 (port 0) standing in for the sites and APIs the guides call, so every
+ * example runs offline. It keeps connections alive, so a client that reuses its sockets (a session, a pooled
+ * connection) is seen doing so: it counts requests and the TCP connections they came on. `close()` ends every
+ * connection, and no `Date` header is sent (Node caches that header behind a process-wide timer).
+ *
+ * Built-in routes, shaped like httpbin's: `/delay/N` waits N **milliseconds** and answers JSON; `/status/N`
+ * answers status N; `/json` a small JSON document; `/html` an HTML page. `routes` answers first; return
+ * `undefined` to fall through. Unknown paths get 404.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** What a route answers. */
+export interface Reply {
+  /** @default 200 */
+  status?: number;
+  /** A string is sent as is (`text/plain` unless `type` says otherwise), anything else as JSON. */
+  body: unknown;
+  /** Content type. @default 'application/json' for non-string bodies, 'text/plain' for strings */
+  type?: string;
+  /** Milliseconds to wait before answering. @default 0 */
+  delay?: number;
+}
+
+/** Answers request number `n` (1 for the first) for `url`, or returns `undefined` to fall through. */
+export type Route = (url: URL, n: number) => Reply | undefined;
+
+/** A running server. */
+export interface LoopbackServer extends AsyncDisposable {
+  /** Base URL without a trailing slash, e.g. `http://127.0.0.1:40123`. */
+  readonly url: string;
+  /** Requests received so far. */
+  readonly requests: number;
+  /** TCP connections opened to it so far. */
+  readonly connections: number;
+  /** Ends every connection and stops listening. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+const EXAMPLE_HTML =
+  '<!doctype html><html><head><title>Example Domain</title></head>' +
+  '<body><h1>Example Domain</h1><p>This domain is for use in examples.</p></body></html>';
+
+function builtIn(url: URL): Reply | undefined {
+  const path = url.pathname;
+  const delay = /^\/delay\/(\d+)$/.exec(path);
+  if (delay) return { body: { path, delay: Number(delay[1]) }, delay: Number(delay[1]) };
+  const status = /^\/status\/(\d{3})$/.exec(path);
+  if (status) return { status: Number(status[1]), body: `status ${status[1]}` };
+  if (path === '/json') return { body: { slideshow: { title: 'Sample Slide Show', slides: 2 } } };
+  if (path === '/html') return { type: 'text/html', body: EXAMPLE_HTML };
+  return undefined;
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+  const type = reply.type ?? (typeof reply.body === 'string' ? 'text/plain' : 'application/json');
+  res.sendDate = false;
+  res.writeHead(reply.status ?? 200, {
+    'content-type': `${type}; charset=utf-8`,
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+/** Starts the server; `routes` answers before the built-in routes. */
+export async function startServer(routes?: Route): Promise<LoopbackServer> {
+  let requests = 0;
+  let connections = 0;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const n = ++requests;
+    let reply: Reply | undefined;
+    try {
+      reply = routes?.(url, n) ?? builtIn(url);
+    } catch (error) {
+      reply = { status: 500, body: { error: String(error) } };
+    }
+    const answer = reply ?? { status: 404, body: { error: `no route for ${url.pathname}` } };
+    if (!answer.delay) return send(res, answer);
+    // A client that gives up closes the connection: drop the timer with it.
+    const timer = setTimeout(() => send(res, answer), answer.delay);
+    res.on('close', () => clearTimeout(timer));
+  });
+  server.on('connection', () => {
+    connections++;
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= new Promise<void>((resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()));
+      server.closeAllConnections();
+    });
+    return closing;
+  };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get requests() {
+      return requests;
+    },
+    get connections() {
+      return connections;
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
