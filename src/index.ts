@@ -4,6 +4,15 @@ export type { Clock } from './core/Clock.js';
 export { MAX_TIMER_DELAY, systemClock } from './core/Clock.js';
 export * from './core/errors.js';
 export type { ClockOptions, ItemWork, Source, WaitOptions, Work } from './core/types.js';
+export {
+  AsyncExecutor,
+  type AsyncExecutorEvents,
+  type AsyncExecutorOptions,
+  type ExecutorStats,
+  type MapAsyncOptions,
+  type ShutdownOptions,
+  type SubmitOptions,
+} from './executor/AsyncExecutor.js';
 export type { Listener } from './observe/Emitter.js';
 export { type AsyncParallelFilterOptions, asyncParallelFilter } from './parallel/asyncParallelFilter.js';
 export {
@@ -56,6 +65,7 @@ export { type Permit, Semaphore, type SemaphoreOptions, type SemaphoreStats } fr
 export { AsyncTask, type AsyncTaskOptions, type TaskStatus } from './task/AsyncTask.js';
 export { type AsCompletedOptions, asCompleted } from './task/asCompleted.js';
 export { type GatherOptions, type GatherResults, type GatherSettled, gather } from './task/gather.js';
+export { ResourceScope, type ScopedResource } from './task/ResourceScope.js';
 export { type CreateTaskOptions, TaskGroup, type TaskGroupOptions, taskGroup } from './task/TaskGroup.js';
 export {
   type ReturnWhen,

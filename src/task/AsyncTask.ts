@@ -35,15 +35,59 @@ export const kStart: unique symbol = Symbol('ferris.task.start');
 
 let taskCounter = 0;
 
+/** A task's rare settings, allocated only when it has a timeout, a signal or a clock of its own. */
+class Limits {
+  timer: unknown = undefined;
+  listener: (() => void) | undefined = undefined;
+  armed = false;
+  owner: TaskOwner | undefined = undefined;
+  constructor(
+    readonly clock: Clock,
+    readonly timeout: number,
+    readonly signal: AbortSignal | undefined,
+  ) {}
+}
+
+/**
+ * Spare controllers. On Node 20 creating an AbortSignal costs about a microsecond and 760 bytes, more than all
+ * the rest of a task, so the signal of work that settled on its own (never aborted, nothing listening to it any
+ * more) goes to the next task started instead of to the garbage collector. `getEventListeners` (Node) tells
+ * whether anything still listens; where it is missing, nothing is reused.
+ */
+const spare: AbortController[] = [];
+const MAX_SPARE = 64;
+const listenersOf = (
+  (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.(
+    'node:events',
+  ) as { getEventListeners?: (target: EventTarget, type: string) => unknown[] } | undefined
+)?.getEventListeners;
+
+function recycle(controller: AbortController): void {
+  const signal = controller.signal;
+  if (listenersOf === undefined || spare.length >= MAX_SPARE || signal.aborted) return;
+  if (listenersOf(signal, 'abort').length === 0) spare.push(controller);
+}
+
+// One shared promise executor instead of a closure per task.
+let capturedResolve: ((value: never) => void) | undefined;
+const capture = (resolve: (value: never) => void): void => {
+  capturedResolve = resolve;
+};
+const ignore = (): void => {};
+const promiseThen = Promise.prototype.then;
+
 /**
  * One unit of work with a name, a status, timings, a timeout and cancellation (PyFerris `AsyncTask`).
  * The work is a function that receives the task's AbortSignal; it runs once, on the first `execute()`
- * (or `await task`), and every later call returns the same promise.
+ * (or `await task`, `task.then()`), and every later call returns the same promise: the task itself, which is
+ * a `Promise`.
  *
  * Cancelling (`cancel()`, the `signal` option) and timing out settle the task at once, without waiting for
  * the work: a cancelled task rejects with the reason and is 'cancelled'; a timed-out one rejects with
  * `TimeoutError` and is 'rejected'. In both cases the work's signal aborts with that same error, and whatever
- * the work produces later is dropped.
+ * the work produces later is dropped. A task that rejects while nobody awaits it is not an unhandled
+ * rejection. The signal belongs to the work until the work settles: the signal of work that settled on its
+ * own, with no listener left on it, may be handed to a later task.
  *
  * @example
  * ```ts
@@ -52,27 +96,42 @@ let taskCounter = 0;
  * console.log(task.status, task.duration);
  * ```
  */
-export class AsyncTask<T> implements PromiseLike<T> {
-  /** The task's label. */
-  readonly name: string;
-  #fn: Work<T> | undefined;
+export class AsyncTask<T> extends Promise<T> {
+  /*
+   * Why a Promise subclass: `await task` and `Promise.all(tasks)` adopt a native promise whose `constructor`
+   * is `Promise` directly, with no extra promise and no extra microtask, which a plain thenable costs (about
+   * 3x the time of the whole task under `Promise.all`). So `constructor` on the prototype is a getter that
+   * answers `Promise` once the task is owned or started. A bare pending task answers `AsyncTask` instead, so
+   * `await` and `Promise.resolve()` treat it as a thenable and call `then()`, which starts it. Fields are kept
+   * few: an executor holds one task per queued submission (SPEC §4 counts bytes per queued task).
+   */
+  /** The label, or the task number until the default label is first read. */
+  #name: string | number;
+  /** The work until it starts; its controller while it runs; then nothing. */
+  #work: Work<T> | AbortController | undefined;
   #status: TaskStatus = 'pending';
-  #value: T | undefined = undefined;
-  #error: unknown = undefined;
-  #promise: Promise<T> | undefined = undefined;
-  // Typed `unknown` so AsyncTask stays covariant in T (an AsyncTask<string> is an AsyncTask<unknown>).
-  #resolve: ((value: unknown) => void) | undefined = undefined;
-  #reject: ((error: unknown) => void) | undefined = undefined;
-  #controller: AbortController | undefined = undefined;
-  readonly #clock: Clock;
-  readonly #timeout: number;
-  #timer: unknown = undefined;
-  #timerArmed = false;
-  readonly #signal: AbortSignal | undefined;
-  #signalListener: (() => void) | undefined = undefined;
+  /** The value once fulfilled, the reason once rejected or cancelled. */
+  #outcome: unknown = undefined;
+  /** Settles the promise; a rejection goes through it too, as an already rejected promise (one function kept, not two). */
+  #resolve: ((value: unknown) => void) | undefined;
+  /** The owner, or the rare settings (which then hold the owner). */
+  #env: TaskOwner | Limits | undefined;
   #startedAt: number | undefined = undefined;
   #finishedAt: number | undefined = undefined;
-  #owner: TaskOwner | undefined = undefined;
+
+  static {
+    Object.defineProperty(AsyncTask.prototype, 'constructor', {
+      configurable: true,
+      get(this: object): PromiseConstructor | typeof AsyncTask {
+        return #status in this && this.#isBarePending() ? AsyncTask : Promise;
+      },
+    });
+  }
+
+  /** Promises derived with `then()` are plain promises. */
+  static override get [Symbol.species](): PromiseConstructor {
+    return Promise;
+  }
 
   /**
    * @param fn The work: called with the task's AbortSignal.
@@ -80,14 +139,34 @@ export class AsyncTask<T> implements PromiseLike<T> {
    */
   constructor(fn: Work<T>, options?: AsyncTaskOptions) {
     assertFunction('AsyncTask fn', fn);
-    const o = optionsBag('AsyncTask options', options);
-    if (o.name !== undefined && typeof o.name !== 'string')
-      throw new TypeError(`AsyncTask options.name must be a string, got ${typeof o.name}.`);
-    this.#fn = fn;
-    this.name = o.name ?? `Task-${++taskCounter}`;
-    this.#timeout = timeoutOption('AsyncTask options.timeout', o.timeout);
-    this.#signal = signalOption('AsyncTask options.signal', o.signal);
-    this.#clock = o.clock === undefined ? systemClock : clockOption('AsyncTask options.clock', o.clock);
+    let limits: Limits | undefined;
+    let name: string | number | undefined;
+    if (options !== undefined) {
+      const o = optionsBag('AsyncTask options', options);
+      if (o.name !== undefined && typeof o.name !== 'string')
+        throw new TypeError(`AsyncTask options.name must be a string, got ${typeof o.name}.`);
+      name = o.name;
+      const timeout = timeoutOption('AsyncTask options.timeout', o.timeout);
+      const signal = signalOption('AsyncTask options.signal', o.signal);
+      const clock = o.clock === undefined ? systemClock : clockOption('AsyncTask options.clock', o.clock);
+      if (timeout !== Number.POSITIVE_INFINITY || signal !== undefined || clock !== systemClock)
+        limits = new Limits(clock, timeout, signal);
+    }
+    super(capture);
+    this.#resolve = capturedResolve as (value: unknown) => void;
+    capturedResolve = undefined;
+    this.#name = name ?? ++taskCounter;
+    this.#work = fn;
+    this.#env = limits;
+  }
+
+  /** The task's label. @default "Task-<n>" */
+  get name(): string {
+    const name = this.#name;
+    if (typeof name === 'string') return name;
+    const label = `Task-${name}`;
+    this.#name = label;
+    return label;
   }
 
   /** Current state; see {@link TaskStatus}. */
@@ -102,12 +181,12 @@ export class AsyncTask<T> implements PromiseLike<T> {
 
   /** The value, once fulfilled; `undefined` before. */
   get result(): T | undefined {
-    return this.#value;
+    return this.#status === 'fulfilled' ? (this.#outcome as T) : undefined;
   }
 
   /** The rejection reason, once rejected or cancelled; `undefined` before. */
   get error(): unknown {
-    return this.#error;
+    return this.#status === 'rejected' || this.#status === 'cancelled' ? this.#outcome : undefined;
   }
 
   /** Clock time (ms) when the work started, if it did. */
@@ -128,12 +207,22 @@ export class AsyncTask<T> implements PromiseLike<T> {
   }
 
   /**
-   * Starts the task (once) and returns its promise; repeat calls return the same promise. A task owned by
-   * an executor or a group is started by its owner: `execute()` then only returns the promise.
+   * Starts the task (once) and returns its promise, the task itself; repeat calls return the same promise.
+   * A task owned by an executor or a group is started by its owner: `execute()` then only returns it.
    */
   execute(): Promise<T> {
-    if (this.#status === 'pending' && this.#owner === undefined) this.#start();
-    return this.#getPromise();
+    if (this.#isBarePending()) this.#start();
+    return this;
+  }
+
+  /** Starts a bare pending task (as `execute()`), then behaves as `Promise.prototype.then`. */
+  // biome-ignore lint/suspicious/noThenProperty: an AsyncTask is a promise; `await task` starts it (SPEC).
+  override then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    if (this.#isBarePending()) this.#start();
+    return super.then(onFulfilled, onRejected);
   }
 
   /**
@@ -141,35 +230,19 @@ export class AsyncTask<T> implements PromiseLike<T> {
    * task rejects at once with `reason` itself and becomes 'cancelled'. Does nothing once the task is done.
    * @param reason The rejection and abort reason. @default new CancelledError()
    */
-  cancel(reason: unknown = new CancelledError(`Task ${this.name} was cancelled.`)): void {
+  cancel(reason?: unknown): void {
     if (this.isDone) return;
+    const why = reason === undefined ? new CancelledError(`Task ${this.name} was cancelled.`) : reason;
     const wasRunning = this.#status === 'running';
+    const work = this.#work;
     this.#status = 'cancelled';
-    this.#error = reason;
+    this.#outcome = why;
     this.#finish();
-    if (wasRunning) this.#controller!.abort(reason);
+    if (wasRunning) (work as AbortController).abort(why);
     else this.#neverRuns();
   }
 
-  // biome-ignore lint/suspicious/noThenProperty: an AsyncTask is awaitable by design (SPEC: `await task` starts it).
-  then<R1 = T, R2 = never>(
-    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
-    return this.execute().then(onFulfilled, onRejected);
-  }
-
-  /** `task.execute().catch(...)`. */
-  catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
-    return this.execute().catch(onRejected);
-  }
-
-  /** `task.execute().finally(...)`. */
-  finally(onFinally?: (() => void) | null): Promise<T> {
-    return this.execute().finally(onFinally);
-  }
-
-  get [Symbol.toStringTag](): string {
+  override get [Symbol.toStringTag](): string {
     return 'AsyncTask';
   }
 
@@ -178,7 +251,9 @@ export class AsyncTask<T> implements PromiseLike<T> {
    * starts counting at once (queue time included, as `submitAsync` promises) instead of at start.
    */
   [kOwn](owner: TaskOwner, armNow: boolean): void {
-    this.#owner = owner;
+    const env = this.#env;
+    if (env instanceof Limits) env.owner = owner;
+    else this.#env = owner;
     if (armNow) this.#arm();
   }
 
@@ -187,31 +262,46 @@ export class AsyncTask<T> implements PromiseLike<T> {
     if (this.#status === 'pending') this.#start();
   }
 
+  /** Pending and not owned: `execute()`, `then()` and `await` start it. */
+  #isBarePending(): boolean {
+    return this.#status === 'pending' && this.#owner === undefined;
+  }
+
+  get #owner(): TaskOwner | undefined {
+    const env = this.#env;
+    return env instanceof Limits ? env.owner : env;
+  }
+
+  get #limits(): Limits | undefined {
+    const env = this.#env;
+    return env instanceof Limits ? env : undefined;
+  }
+
   #arm(): void {
-    if (this.#timerArmed) return;
-    this.#timerArmed = true;
-    const signal = this.#signal;
+    const limits = this.#limits;
+    if (limits === undefined || limits.armed) return;
+    limits.armed = true;
+    const signal = limits.signal;
     if (signal !== undefined) {
       if (signal.aborted) {
         this.cancel(signal.reason);
         return;
       }
-      this.#signalListener = () => this.cancel(signal.reason);
-      signal.addEventListener('abort', this.#signalListener, { once: true });
+      limits.listener = () => this.cancel(signal.reason);
+      signal.addEventListener('abort', limits.listener, { once: true });
     }
-    if (this.#timeout !== Number.POSITIVE_INFINITY)
-      this.#timer = this.#clock.setTimeout(() => this.#timedOut(), this.#timeout);
+    if (limits.timeout !== Number.POSITIVE_INFINITY)
+      limits.timer = limits.clock.setTimeout(() => this.#timedOut(), limits.timeout);
   }
 
   #start(): void {
     this.#arm();
     if (this.#status !== 'pending') return; // the signal was already aborted
+    const fn = this.#work as Work<T>;
+    const controller = spare.pop() ?? new AbortController();
+    this.#work = controller;
     this.#status = 'running';
-    this.#startedAt = this.#clock.now();
-    const controller = new AbortController();
-    this.#controller = controller;
-    const fn = this.#fn!;
-    this.#fn = undefined;
+    this.#startedAt = (this.#limits === undefined ? systemClock : this.#limits.clock).now();
     let out: T | PromiseLike<T>;
     try {
       out = fn(controller.signal);
@@ -238,73 +328,73 @@ export class AsyncTask<T> implements PromiseLike<T> {
   }
 
   #timedOut(): void {
-    this.#timer = undefined;
+    const limits = this.#limits!;
+    limits.timer = undefined;
     if (this.isDone) return;
     const wasRunning = this.#status === 'running';
-    const error = new TimeoutError(`Task ${this.name} timed out after ${this.#timeout} ms.`, {
-      timeout: this.#timeout,
+    const work = this.#work;
+    const error = new TimeoutError(`Task ${this.name} timed out after ${limits.timeout} ms.`, {
+      timeout: limits.timeout,
     });
     this.#status = 'rejected';
-    this.#error = error;
+    this.#outcome = error;
     this.#finish();
-    if (wasRunning) this.#controller!.abort(error);
+    if (wasRunning) (work as AbortController).abort(error);
     else this.#neverRuns();
   }
 
   #succeed(value: T): void {
     if (this.#status !== 'running') return; // cancelled or timed out: the late value is dropped
     this.#status = 'fulfilled';
-    this.#value = value;
+    this.#outcome = value;
     this.#finish();
   }
 
   #fail(error: unknown): void {
     if (this.#status !== 'running') return;
     this.#status = 'rejected';
-    this.#error = error;
+    this.#outcome = error;
     this.#finish();
   }
 
   #neverRuns(): void {
-    this.#fn = undefined;
+    this.#work = undefined;
     this.#owner?.workSettled(this as AsyncTask<unknown>);
   }
 
   #workSettled(): void {
+    if (this.#status === 'running') {
+      // The work settled on its own: nothing will abort its signal any more, so it may serve another task.
+      recycle(this.#work as AbortController);
+    }
+    this.#work = undefined;
     this.#owner?.workSettled(this as AsyncTask<unknown>);
   }
 
   /** Common end of every final state: timings, timer and listener cleanup, promise settlement, owner notice. */
   #finish(): void {
-    this.#finishedAt = this.#clock.now();
-    if (this.#timer !== undefined) {
-      this.#clock.clearTimeout(this.#timer);
-      this.#timer = undefined;
+    const limits = this.#limits;
+    if (limits === undefined) this.#finishedAt = systemClock.now();
+    else {
+      this.#finishedAt = limits.clock.now();
+      if (limits.timer !== undefined) {
+        limits.clock.clearTimeout(limits.timer);
+        limits.timer = undefined;
+      }
+      if (limits.listener !== undefined) {
+        limits.signal!.removeEventListener('abort', limits.listener);
+        limits.listener = undefined;
+      }
     }
-    if (this.#signalListener !== undefined) {
-      this.#signal!.removeEventListener('abort', this.#signalListener);
-      this.#signalListener = undefined;
+    if (this.#status === 'fulfilled') this.#resolve!(this.#outcome);
+    else {
+      // Handled here, so a task that nobody awaits is no unhandled rejection; awaiting it still rejects.
+      promiseThen.call(this, undefined, ignore);
+      const rejected = Promise.reject(this.#outcome);
+      promiseThen.call(rejected, undefined, ignore);
+      this.#resolve!(rejected);
     }
-    if (this.#resolve !== undefined) {
-      if (this.#status === 'fulfilled') this.#resolve(this.#value);
-      else this.#reject!(this.#error);
-      this.#resolve = undefined;
-      this.#reject = undefined;
-    }
+    this.#resolve = undefined;
     this.#owner?.taskSettled(this as AsyncTask<unknown>);
-  }
-
-  /** The promise is made lazily: a queued task costs no promise until someone asks for one. */
-  #getPromise(): Promise<T> {
-    if (this.#promise === undefined) {
-      if (this.#status === 'fulfilled') this.#promise = Promise.resolve(this.#value as T);
-      else if (this.isDone) this.#promise = Promise.reject(this.#error);
-      else
-        this.#promise = new Promise<T>((resolve, reject) => {
-          this.#resolve = resolve as (value: unknown) => void;
-          this.#reject = reject;
-        });
-    }
-    return this.#promise;
   }
 }

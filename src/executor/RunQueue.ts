@@ -1,0 +1,87 @@
+import type { Context } from '../core/context.js';
+import { RingBuffer } from '../core/RingBuffer.js';
+
+/**
+ * The executor's wait line: priority lanes over `RingBuffer`, highest priority first, FIFO within a lane.
+ *
+ * Structure, for the hot path: every entry is stored as two consecutive ring slots (the entry, then the
+ * submitter's captured context), so queueing a task allocates nothing beyond the ring's amortised growth.
+ * Priority 0 (the default) has a lane of its own that is always present; while no entry with another
+ * priority is queued (`#others === 0`), push and shift touch only that lane and skip the lane search. Lanes of
+ * other priorities are created on demand, kept sorted by descending priority, and dropped when they empty, so
+ * a stream of distinct priorities costs one small ring per priority in use, not per entry.
+ * @internal
+ */
+interface Lane {
+  readonly priority: number;
+  readonly ring: RingBuffer<unknown>;
+}
+
+/** @internal */
+export class RunQueue<E> {
+  readonly #zero: Lane = { priority: 0, ring: new RingBuffer<unknown>() };
+  /** Every lane, the zero lane included, by descending priority. */
+  #lanes: Lane[] = [this.#zero];
+  /** Entries queued in lanes other than the zero lane. */
+  #others = 0;
+  #size = 0;
+  /** The context stored with the entry that the last `shift()` returned. */
+  context: Context = undefined;
+
+  /** Number of queued entries. */
+  get size(): number {
+    return this.#size;
+  }
+
+  push(entry: E, context: Context, priority: number): void {
+    this.#size++;
+    let ring: RingBuffer<unknown>;
+    if (priority === 0) ring = this.#zero.ring;
+    else {
+      this.#others++;
+      ring = this.#lane(priority).ring;
+    }
+    ring.push(entry);
+    ring.push(context);
+  }
+
+  /** Removes the first entry of the highest non-empty lane; its context is left in `context`. */
+  shift(): E | undefined {
+    if (this.#size === 0) return undefined;
+    this.#size--;
+    let lane = this.#zero;
+    if (this.#others > 0) {
+      const lanes = this.#lanes;
+      let i = 0;
+      while (lanes[i]!.ring.size === 0) i++;
+      lane = lanes[i]!;
+      if (lane !== this.#zero) {
+        this.#others--;
+        if (lane.ring.size === 2) lanes.splice(i, 1);
+      }
+    }
+    const entry = lane.ring.shift() as E;
+    this.context = lane.ring.shift() as Context;
+    return entry;
+  }
+
+  /** Removes every entry, highest priority first, and returns them. */
+  drain(): E[] {
+    const out: E[] = [];
+    for (let e = this.shift(); e !== undefined; e = this.shift()) out.push(e);
+    this.context = undefined;
+    return out;
+  }
+
+  /** The lane of a non-zero priority, created in its sorted place when missing. */
+  #lane(priority: number): Lane {
+    const lanes = this.#lanes;
+    let i = 0;
+    while (i < lanes.length && lanes[i]!.priority > priority) i++;
+    const found = lanes[i];
+    if (found !== undefined && found.priority === priority) return found;
+    const lane: Lane = { priority, ring: new RingBuffer<unknown>() };
+    lanes.splice(i, 0, lane);
+    return lane;
+  }
+}

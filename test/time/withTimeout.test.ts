@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { TimeoutError } from '../../src/core/errors.js';
+import { withTimeout } from '../../src/time/withTimeout.js';
+import { fakeClock } from '../support/leakCheck.js';
+import { deferred, flush, neverSettles, until } from '../support/work.js';
+
+describe('withTimeout', () => {
+  it('resolves with the value of work that finishes in time', async () => {
+    const clock = fakeClock();
+    const gate = deferred();
+    const p = withTimeout((signal) => until(gate.promise, signal, 'ok'), 100, { clock });
+    await clock.advance(50);
+    gate.resolve();
+    expect(await p).toBe('ok');
+  });
+
+  it('rejects with TimeoutError at once without waiting for work that ignores its signal', async () => {
+    const clock = fakeClock();
+    const gate = deferred<string>();
+    let seen: AbortSignal | undefined;
+    const p = withTimeout(
+      (signal) => {
+        seen = signal;
+        return gate.promise; // never looks at the signal
+      },
+      100,
+      { clock },
+    );
+    const rejected = expect(p).rejects.toBeInstanceOf(TimeoutError);
+    await clock.advance(99);
+    expect(seen?.aborted).toBe(false);
+    await clock.advance(1);
+    await rejected;
+    expect(seen?.aborted).toBe(true);
+    expect(seen?.reason).toBeInstanceOf(TimeoutError);
+    expect((seen!.reason as TimeoutError).timeout).toBe(100);
+    gate.resolve('too late');
+    await flush();
+  });
+
+  it('drops a late rejection of the work without an unhandled rejection', async () => {
+    const clock = fakeClock();
+    const gate = deferred<never>();
+    const p = withTimeout(() => gate.promise, 10, { clock });
+    const rejected = expect(p).rejects.toBeInstanceOf(TimeoutError);
+    await clock.advance(10);
+    await rejected;
+    gate.reject(new Error('late failure'));
+    await flush();
+    // The leak check fails this test if the late rejection went unhandled.
+  });
+
+  it('resolves to the fallback instead of rejecting when the timeout fires', async () => {
+    const clock = fakeClock();
+    let seen: AbortSignal | undefined;
+    const p = withTimeout(
+      (signal) => {
+        seen = signal;
+        return neverSettles(signal);
+      },
+      20,
+      { clock, fallback: 'stale' },
+    );
+    await clock.advance(20);
+    expect(await p).toBe('stale');
+    expect(seen?.aborted).toBe(true);
+  });
+
+  it('uses a fallback of undefined when the key is present', async () => {
+    const clock = fakeClock();
+    const p = withTimeout((signal) => neverSettles(signal), 5, { clock, fallback: undefined });
+    await clock.advance(5);
+    await expect(p).resolves.toBeUndefined();
+  });
+
+  it('still rejects with the work error when a fallback is given', async () => {
+    const clock = fakeClock();
+    const boom = new Error('boom');
+    await expect(withTimeout(() => Promise.reject(boom), 100, { clock, fallback: 0 })).rejects.toBe(boom);
+    await expect(
+      withTimeout(
+        () => {
+          throw boom;
+        },
+        100,
+        { clock, fallback: 0 },
+      ),
+    ).rejects.toBe(boom);
+    expect(clock.pending()).toEqual([]);
+  });
+
+  it('rejects with the signal reason unchanged on abort, even with a fallback, and aborts the work', async () => {
+    const clock = fakeClock();
+    const c = new AbortController();
+    let seen: AbortSignal | undefined;
+    const p = withTimeout(
+      (signal) => {
+        seen = signal;
+        return neverSettles(signal);
+      },
+      1000,
+      { clock, signal: c.signal, fallback: 'unused' },
+    );
+    const reason = { why: 'user' };
+    c.abort(reason);
+    await expect(p).rejects.toBe(reason);
+    expect(seen?.reason).toBe(reason);
+    expect(clock.pending()).toEqual([]);
+  });
+
+  it('rejects with the reason of an already aborted signal without calling the work', async () => {
+    let calls = 0;
+    const p = withTimeout(
+      () => {
+        calls++;
+      },
+      100,
+      { signal: AbortSignal.abort('gone') },
+    );
+    await expect(p).rejects.toBe('gone');
+    expect(calls).toBe(0);
+  });
+
+  it('leaves no timer and no listener when the work finishes early', async () => {
+    const clock = fakeClock();
+    const c = new AbortController();
+    const p = withTimeout(async () => 'fast', 1000, { clock, signal: c.signal });
+    expect(await p).toBe('fast');
+    expect(clock.pending()).toEqual([]);
+    // The leak check fails this test if the listener on c.signal was left behind.
+  });
+
+  it('fires a timeout of 0 or less on the next macrotask, still calling the work', async () => {
+    for (const ms of [0, -1]) {
+      const clock = fakeClock();
+      let calls = 0;
+      const p = withTimeout(
+        (signal) => {
+          calls++;
+          return neverSettles(signal);
+        },
+        ms,
+        { clock },
+      );
+      expect(calls).toBe(1);
+      const rejected = expect(p).rejects.toBeInstanceOf(TimeoutError);
+      await clock.advance(0);
+      await rejected;
+    }
+  });
+
+  it('lets work that settled before the next macrotask win over a timeout of 0', async () => {
+    const clock = fakeClock();
+    expect(await withTimeout(() => 'sync', 0, { clock })).toBe('sync');
+    expect(await withTimeout(async () => 'micro', 0, { clock })).toBe('micro');
+    expect(clock.pending()).toEqual([]);
+  });
+
+  it('schedules nothing for an Infinity timeout', async () => {
+    const clock = fakeClock();
+    const gate = deferred();
+    const p = withTimeout((signal) => until(gate.promise, signal, 1), Number.POSITIVE_INFINITY, { clock });
+    expect(clock.pending()).toEqual([]);
+    gate.resolve();
+    expect(await p).toBe(1);
+  });
+
+  it('throws synchronously: RangeError for NaN, TypeError for bad input', () => {
+    expect(() => withTimeout(() => 1, Number.NaN)).toThrow(RangeError);
+    expect(() => withTimeout(() => 1, '5' as never)).toThrow(TypeError);
+    expect(() => withTimeout('fn' as never, 5)).toThrow(TypeError);
+    expect(() => withTimeout(() => 1, 5, { signal: 'x' as never })).toThrow(TypeError);
+    expect(() => withTimeout(() => 1, 5, 'opts' as never)).toThrow(TypeError);
+  });
+});
