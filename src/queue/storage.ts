@@ -2,7 +2,7 @@
  * Where a queue keeps its items. `Queue` owns every rule about waiting, hand-off and shutdown; a storage only
  * decides the order in which items come out, so `PriorityQueue` and `LifoQueue` differ from `Queue` in their
  * storage alone (asyncio's `_init`/`_put`/`_get` split). `RingBuffer` from core is the FIFO storage as is.
- * @internal
+ * Exported for subclasses that want their own order (override `createStorage`).
  */
 export interface QueueStorage<T> {
   /** Number of items held. */
