@@ -26,3 +26,8 @@ export function captureContext(): Context {
 export function runInContext<A, R>(context: Context, fn: (arg: A) => R, arg: A): R {
   return context === undefined ? fn(arg) : context.runInAsyncScope(fn, undefined, arg);
 }
+
+/** Calls `fn` with `this` set to `self` and the argument `arg` inside a captured context (no closure needed). */
+export function callInContext<S, A, R>(context: Context, fn: (this: S, arg: A) => R, self: S, arg: A): R {
+  return context === undefined ? fn.call(self, arg) : context.runInAsyncScope(fn, self, arg);
+}

@@ -1,5 +1,5 @@
 import type { Clock } from '../core/Clock.js';
-import { type Context, captureContext, runInContext } from '../core/context.js';
+import { type Context, callInContext, captureContext, runInContext } from '../core/context.js';
 import { CancelledError, ExecutorShutdownError } from '../core/errors.js';
 import type { ItemWork, Source, Work } from '../core/types.js';
 import {
@@ -15,7 +15,15 @@ import {
   timeoutOption,
 } from '../core/validate.js';
 import { Emitter, type Listener } from '../observe/Emitter.js';
-import { AsyncTask, type AsyncTaskOptions, kOwn, kStart, type TaskOwner } from '../task/AsyncTask.js';
+import {
+  AsyncTask,
+  type AsyncTaskOptions,
+  kOwn,
+  kPark,
+  kStart,
+  kUnpark,
+  type TaskOwner,
+} from '../task/AsyncTask.js';
 import { MapCall, type MapHost, type Outcome } from './MapCall.js';
 import {
   type AsyncExecutorEvents,
@@ -41,7 +49,9 @@ type Entry = AsyncTask<unknown> | MapCall<unknown, unknown>;
 
 let executorCounter = 0;
 
-const startTask = (task: AsyncTask<unknown>): void => task[kStart]();
+function startTask(this: AsyncTask<unknown>, now: number | undefined): void {
+  this[kStart](now);
+}
 const grantRun = (run: MapCall<unknown, unknown>): void => run.grant();
 const throwShutdown = (): never => {
   throw new ExecutorShutdownError();
@@ -111,7 +121,7 @@ export class AsyncExecutor implements AsyncDisposable {
     this.#taskDefaults = o.clock === undefined ? undefined : { clock: this.#clock };
     this.#owner = {
       taskSettled: (task) => this.#taskSettled(task),
-      workSettled: (task) => this.#workSettled(task),
+      workSettled: (task, now) => this.#workSettled(task, now),
     };
     const clock = this.#clock;
     this.#host = {
@@ -171,7 +181,8 @@ export class AsyncExecutor implements AsyncDisposable {
       this.#begin(t);
       task[kStart]();
     } else {
-      this.#queue.push(t, captureContext(), priority);
+      task[kPark](captureContext());
+      this.#queue.push(t, priority);
       if (this.#busy < this.maxWorkers) this.#pump();
     }
     return task;
@@ -307,32 +318,38 @@ export class AsyncExecutor implements AsyncDisposable {
     if (this.#taskListeners > 0) this.#events.emit('taskStart', { task });
   }
 
-  /** Starts queued entries while slots are free. Re-entrant calls (work settling synchronously) are folded in. */
-  #pump(): void {
+  /**
+   * Starts queued entries while slots are free. Re-entrant calls (work settling synchronously) are folded in.
+   * @param now A clock reading just taken (a settling task's `finishedAt`): the `startedAt` of the first task
+   * started, unless a `taskStart` listener runs in between.
+   */
+  #pump(now?: number): void {
     if (this.#pumping) return;
     this.#pumping = true;
     const queue = this.#queue;
     while (this.#busy < this.maxWorkers) {
       const entry = queue.shift();
       if (entry === undefined) break;
-      const context: Context = queue.context;
       if (entry instanceof AsyncTask) {
         if (entry.status !== 'pending') continue; // settled in the queue: already left the count
+        const context = entry[kUnpark]() as Context;
         this.#queued--;
         this.#begin(entry);
-        runInContext(context, startTask, entry);
+        const at = this.#taskListeners > 0 ? undefined : now;
+        now = undefined;
+        callInContext(context, startTask, entry, at);
       } else if (entry.wantsSlot) {
         this.#busy++;
-        runInContext(context, grantRun, entry);
+        now = undefined; // the grant runs the map's code: the reading would go stale
+        runInContext(entry.context, grantRun, entry);
       } else entry.queued = false;
     }
-    queue.context = undefined;
     this.#pumping = false;
     this.#checkIdle();
   }
 
   #requestSlot(run: MapCall<unknown, unknown>): void {
-    this.#queue.push(run, run.context, 0);
+    this.#queue.push(run, 0);
     if (this.#busy < this.maxWorkers) this.#pump();
   }
 
@@ -357,11 +374,11 @@ export class AsyncExecutor implements AsyncDisposable {
     else this.#cancelled++;
   }
 
-  #workSettled(task: AsyncTask<unknown>): void {
+  #workSettled(task: AsyncTask<unknown>, now: number | undefined): void {
     if (task.startedAt !== undefined) {
       this.#busy--;
       if (--this.#running === 0) this.#started.length = 0; // all settled: hold no finished task
-      this.#pump();
+      this.#pump(now);
     } else {
       this.#queued--; // cancelled or timed out before it started: its slot was never taken
       this.#checkIdle();

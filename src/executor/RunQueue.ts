@@ -1,51 +1,46 @@
-import type { Context } from '../core/context.js';
 import { RingBuffer } from '../core/RingBuffer.js';
 
 /**
  * The executor's wait line: priority lanes over `RingBuffer`, highest priority first, FIFO within a lane.
  *
- * Structure, for the hot path: every entry is stored as two consecutive ring slots (the entry, then the
- * submitter's captured context), so queueing a task allocates nothing beyond the ring's amortised growth.
- * Priority 0 (the default) has a lane of its own that is always present; while no entry with another
+ * Structure, for the hot path: every entry is one ring slot (an entry carries its own captured context), so
+ * queueing a task allocates nothing beyond the ring's amortised growth. Priority 0 (the default) has a lane of its own that is always present; while no entry with another
  * priority is queued (`#others === 0`), push and shift touch only that lane and skip the lane search. Lanes of
  * other priorities are created on demand, kept sorted by descending priority, and dropped when they empty, so
  * a stream of distinct priorities costs one small ring per priority in use, not per entry.
  * @internal
  */
-interface Lane {
+interface Lane<E> {
   readonly priority: number;
-  readonly ring: RingBuffer<unknown>;
+  readonly ring: RingBuffer<E>;
 }
 
 /** @internal */
 export class RunQueue<E> {
-  readonly #zero: Lane = { priority: 0, ring: new RingBuffer<unknown>() };
+  readonly #zero: Lane<E> = { priority: 0, ring: new RingBuffer<E>() };
   /** Every lane, the zero lane included, by descending priority. */
-  #lanes: Lane[] = [this.#zero];
+  #lanes: Lane<E>[] = [this.#zero];
   /** Entries queued in lanes other than the zero lane. */
   #others = 0;
   #size = 0;
-  /** The context stored with the entry that the last `shift()` returned. */
-  context: Context = undefined;
 
   /** Number of queued entries. */
   get size(): number {
     return this.#size;
   }
 
-  push(entry: E, context: Context, priority: number): void {
+  push(entry: E, priority: number): void {
     this.#size++;
-    let ring: RingBuffer<unknown>;
+    let ring: RingBuffer<E>;
     if (priority === 0) ring = this.#zero.ring;
     else {
       this.#others++;
       ring = this.#lane(priority).ring;
     }
     ring.push(entry);
-    ring.push(context);
   }
 
-  /** Removes the first entry of the highest non-empty lane; its context is left in `context`. */
+  /** Removes the first entry of the highest non-empty lane. */
   shift(): E | undefined {
     if (this.#size === 0) return undefined;
     this.#size--;
@@ -57,30 +52,27 @@ export class RunQueue<E> {
       lane = lanes[i]!;
       if (lane !== this.#zero) {
         this.#others--;
-        if (lane.ring.size === 2) lanes.splice(i, 1);
+        if (lane.ring.size === 1) lanes.splice(i, 1);
       }
     }
-    const entry = lane.ring.shift() as E;
-    this.context = lane.ring.shift() as Context;
-    return entry;
+    return lane.ring.shift();
   }
 
   /** Removes every entry, highest priority first, and returns them. */
   drain(): E[] {
     const out: E[] = [];
     for (let e = this.shift(); e !== undefined; e = this.shift()) out.push(e);
-    this.context = undefined;
     return out;
   }
 
   /** The lane of a non-zero priority, created in its sorted place when missing. */
-  #lane(priority: number): Lane {
+  #lane(priority: number): Lane<E> {
     const lanes = this.#lanes;
     let i = 0;
     while (i < lanes.length && lanes[i]!.priority > priority) i++;
     const found = lanes[i];
     if (found !== undefined && found.priority === priority) return found;
-    const lane: Lane = { priority, ring: new RingBuffer<unknown>() };
+    const lane: Lane<E> = { priority, ring: new RingBuffer<E>() };
     lanes.splice(i, 0, lane);
     return lane;
   }

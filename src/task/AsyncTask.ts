@@ -24,13 +24,17 @@ export interface AsyncTaskOptions extends ClockOptions {
 export interface TaskOwner {
   /** The task reached a final state (its promise settled). */
   taskSettled(task: AsyncTask<unknown>): void;
-  /** The task's work function has settled (or will never run): its slot is free. */
-  workSettled(task: AsyncTask<unknown>): void;
+  /** The work has settled (or will never run): its slot is free. `now`: its clock reading then, for {@link kStart}. */
+  workSettled(task: AsyncTask<unknown>, now?: number): void;
 }
 
 /** @internal Hands a task to an owner, which then starts it with {@link kStart}. */
 export const kOwn: unique symbol = Symbol('ferris.task.own');
-/** @internal Starts an owned task now. */
+/** @internal Parks a value (the submitter's context) in a waiting owned task, in a field unused until it settles. */
+export const kPark: unique symbol = Symbol('ferris.task.park');
+/** @internal Takes back the value parked with {@link kPark} (undefined once the task settled). */
+export const kUnpark: unique symbol = Symbol('ferris.task.unpark');
+/** @internal Starts an owned task now; `now`, if given, is a clock reading just taken, used as `startedAt`. */
 export const kStart: unique symbol = Symbol('ferris.task.start');
 
 let taskCounter = 0;
@@ -40,7 +44,6 @@ class Limits {
   timer: unknown = undefined;
   listener: (() => void) | undefined = undefined;
   armed = false;
-  owner: TaskOwner | undefined = undefined;
   constructor(
     readonly clock: Clock,
     readonly timeout: number,
@@ -62,10 +65,10 @@ const listenersOf = (
   ) as { getEventListeners?: (target: EventTarget, type: string) => unknown[] } | undefined
 )?.getEventListeners;
 
+// Called only while the task is 'running', so never on an aborted controller (aborting leaves 'running').
 function recycle(controller: AbortController): void {
-  const signal = controller.signal;
-  if (listenersOf === undefined || spare.length >= MAX_SPARE || signal.aborted) return;
-  if (listenersOf(signal, 'abort').length === 0) spare.push(controller);
+  if (listenersOf === undefined || spare.length >= MAX_SPARE) return;
+  if (listenersOf(controller.signal, 'abort').length === 0) spare.push(controller);
 }
 
 // One shared promise executor instead of a closure per task.
@@ -110,12 +113,14 @@ export class AsyncTask<T> extends Promise<T> {
   /** The work until it starts; its controller while it runs; then nothing. */
   #work: Work<T> | AbortController | undefined;
   #status: TaskStatus = 'pending';
-  /** The value once fulfilled, the reason once rejected or cancelled. */
+  /** The value once fulfilled, the reason once rejected or cancelled; while pending, a value parked by the owner. */
   #outcome: unknown = undefined;
   /** Settles the promise; a rejection goes through it too, as an already rejected promise (one function kept, not two). */
   #resolve: ((value: unknown) => void) | undefined;
-  /** The owner, or the rare settings (which then hold the owner). */
-  #env: TaskOwner | Limits | undefined;
+  /** The executor or group that starts the task, if any. */
+  #owner: TaskOwner | undefined = undefined;
+  /** The rare settings (timeout, signal, clock), if any. */
+  #limits: Limits | undefined;
   #startedAt: number | undefined = undefined;
   #finishedAt: number | undefined = undefined;
 
@@ -157,7 +162,7 @@ export class AsyncTask<T> extends Promise<T> {
     capturedResolve = undefined;
     this.#name = name ?? ++taskCounter;
     this.#work = fn;
-    this.#env = limits;
+    this.#limits = limits;
   }
 
   /** The task's label. @default "Task-<n>" */
@@ -251,30 +256,31 @@ export class AsyncTask<T> extends Promise<T> {
    * starts counting at once (queue time included, as `submitAsync` promises) instead of at start.
    */
   [kOwn](owner: TaskOwner, armNow: boolean): void {
-    const env = this.#env;
-    if (env instanceof Limits) env.owner = owner;
-    else this.#env = owner;
+    this.#owner = owner;
     if (armNow) this.#arm();
   }
 
+  /** @internal See {@link kPark}. */
+  [kPark](value: unknown): void {
+    if (this.#status === 'pending') this.#outcome = value;
+  }
+
+  /** @internal See {@link kUnpark}. */
+  [kUnpark](): unknown {
+    if (this.#status !== 'pending') return undefined;
+    const value = this.#outcome;
+    this.#outcome = undefined;
+    return value;
+  }
+
   /** @internal Starts an owned task (no-op if it already settled, e.g. cancelled or timed out in the queue). */
-  [kStart](): void {
-    if (this.#status === 'pending') this.#start();
+  [kStart](now?: number): void {
+    if (this.#status === 'pending') this.#start(now);
   }
 
   /** Pending and not owned: `execute()`, `then()` and `await` start it. */
   #isBarePending(): boolean {
     return this.#status === 'pending' && this.#owner === undefined;
-  }
-
-  get #owner(): TaskOwner | undefined {
-    const env = this.#env;
-    return env instanceof Limits ? env.owner : env;
-  }
-
-  get #limits(): Limits | undefined {
-    const env = this.#env;
-    return env instanceof Limits ? env : undefined;
   }
 
   #arm(): void {
@@ -294,37 +300,45 @@ export class AsyncTask<T> extends Promise<T> {
       limits.timer = limits.clock.setTimeout(() => this.#timedOut(), limits.timeout);
   }
 
-  #start(): void {
+  #start(now?: number): void {
     this.#arm();
     if (this.#status !== 'pending') return; // the signal was already aborted
     const fn = this.#work as Work<T>;
     const controller = spare.pop() ?? new AbortController();
     this.#work = controller;
+    this.#outcome = undefined; // nothing stays parked while the work runs
     this.#status = 'running';
-    this.#startedAt = (this.#limits === undefined ? systemClock : this.#limits.clock).now();
+    this.#startedAt = now ?? this.#now();
     let out: T | PromiseLike<T>;
     try {
       out = fn(controller.signal);
     } catch (error) {
-      this.#workSettled();
-      this.#fail(error);
+      this.#workDone('rejected', error);
       return;
     }
     if (out !== null && typeof out === 'object' && typeof (out as PromiseLike<T>).then === 'function') {
       Promise.resolve(out).then(
-        (value) => {
-          this.#workSettled();
-          this.#succeed(value);
-        },
-        (error: unknown) => {
-          this.#workSettled();
-          this.#fail(error);
-        },
+        (value) => this.#workDone('fulfilled', value),
+        (error: unknown) => this.#workDone('rejected', error),
       );
-    } else {
-      this.#workSettled();
-      this.#succeed(out as T);
-    }
+    } else this.#workDone('fulfilled', out);
+  }
+
+  #now(): number {
+    return (this.#limits === undefined ? systemClock : this.#limits.clock).now();
+  }
+
+  /**
+   * The work settled: one clock reading is this task's `finishedAt` and, through the owner, the `startedAt` of a
+   * task the freed slot starts. A late outcome (the task was cancelled or timed out) is dropped.
+   */
+  #workDone(status: 'fulfilled' | 'rejected', outcome: unknown): void {
+    const now = this.#now();
+    this.#workSettled(now);
+    if (this.#status !== 'running') return;
+    this.#status = status;
+    this.#outcome = outcome;
+    this.#finish(now);
   }
 
   #timedOut(): void {
@@ -343,40 +357,25 @@ export class AsyncTask<T> extends Promise<T> {
     else this.#neverRuns();
   }
 
-  #succeed(value: T): void {
-    if (this.#status !== 'running') return; // cancelled or timed out: the late value is dropped
-    this.#status = 'fulfilled';
-    this.#outcome = value;
-    this.#finish();
-  }
-
-  #fail(error: unknown): void {
-    if (this.#status !== 'running') return;
-    this.#status = 'rejected';
-    this.#outcome = error;
-    this.#finish();
-  }
-
   #neverRuns(): void {
     this.#work = undefined;
     this.#owner?.workSettled(this as AsyncTask<unknown>);
   }
 
-  #workSettled(): void {
+  #workSettled(now: number): void {
     if (this.#status === 'running') {
       // The work settled on its own: nothing will abort its signal any more, so it may serve another task.
       recycle(this.#work as AbortController);
     }
     this.#work = undefined;
-    this.#owner?.workSettled(this as AsyncTask<unknown>);
+    this.#owner?.workSettled(this as AsyncTask<unknown>, now);
   }
 
-  /** Common end of every final state: timings, timer and listener cleanup, promise settlement, owner notice. */
-  #finish(): void {
+  /** Common end of every final state: timings (`now`: a reading just taken), cleanup, settlement, owner notice. */
+  #finish(now?: number): void {
     const limits = this.#limits;
-    if (limits === undefined) this.#finishedAt = systemClock.now();
-    else {
-      this.#finishedAt = limits.clock.now();
+    this.#finishedAt = now ?? this.#now();
+    if (limits !== undefined) {
       if (limits.timer !== undefined) {
         limits.clock.clearTimeout(limits.timer);
         limits.timer = undefined;
