@@ -1,7 +1,7 @@
 import type { Clock } from '../core/Clock.js';
 import { type Context, runInContext } from '../core/context.js';
 import { CancelledError, TimeoutError } from '../core/errors.js';
-import { isCancellation } from '../core/signals.js';
+import { isCancellation, sharedController } from '../core/signals.js';
 import type { ItemWork, Source } from '../core/types.js';
 import type { MapLimiter } from '../parallel/asyncParallelMap.js';
 
@@ -49,7 +49,8 @@ export class MapCall<T, R> {
   readonly #source: Source<T>;
   readonly #options: MapCallOptions;
   readonly #context: Context;
-  readonly #controller = new AbortController();
+  // One signal serves every item, so it may carry many listeners (one per fetch): no MaxListeners warning.
+  readonly #controller = sharedController();
   #iterator: Iterator<T> | AsyncIterator<T> | undefined = undefined;
   #async = false;
   #next = 0;
@@ -240,7 +241,8 @@ export class MapCall<T, R> {
     this.#pulling = false;
     this.#exhausted = true;
     this.#iterator = undefined; // a source that threw is not closed again
-    if (!this.#stopped) this.stop(error);
+    if (!this.#stopped)
+      this.stop(error, new CancelledError('Cancelled because the source of the map threw.', { cause: error }));
     this.#release(undefined);
   }
 

@@ -293,6 +293,9 @@ describe('AsyncExecutor.mapAsync', () => {
     }, source());
     await expect(p).rejects.toBe(boom);
     expect(signal0?.aborted).toBe(true);
+    // Ferris's own abort: a CancelledError caused by the source's error, as asyncParallelMap does.
+    expect(signal0?.reason).toBeInstanceOf(CancelledError);
+    expect((signal0?.reason as Error).cause).toBe(boom);
     await executor.shutdown();
   });
 
