@@ -13,7 +13,7 @@
  * Every response says `connection: close`, and `close()` ends open connections, so no socket outlives it.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnLoopback } from './listen.js';
 
 /** What a route answers. */
 export interface Reply {
@@ -115,24 +115,9 @@ export async function startLoopbackServer(options: LoopbackServerOptions = {}): 
     const timer = setTimeout(() => send(res, answer), wait);
     res.on('close', () => clearTimeout(timer));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= new Promise<void>((resolve, reject) => {
-      server.close((error) => (error ? reject(error) : resolve()));
-      server.closeAllConnections();
-    });
-    return closing;
-  };
+  const { url, close } = await listenOnLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     get requests() {
       return requests;
     },

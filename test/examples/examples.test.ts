@@ -4,32 +4,16 @@
  */
 
 import { readdir, readFile } from 'node:fs/promises';
-import { format } from 'node:util';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { captureConsole } from '../support/console.js';
 
-let printed: string[] = [];
-
-beforeEach(() => {
-  printed = [];
-  const capture = (...args: unknown[]) => {
-    printed.push(format(...args));
-  };
-  vi.spyOn(console, 'log').mockImplementation(capture);
-  vi.spyOn(console, 'warn').mockImplementation(capture);
-  vi.spyOn(console, 'error').mockImplementation(capture);
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
-const output = () => printed.join('\n');
+const { output, lines } = captureConsole();
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 describe('PyFerris async-operations examples', () => {
   it('importing an example runs nothing until main() is called', async () => {
     await import('../../examples/pyferris/03-task.js');
-    expect(printed).toEqual([]);
+    expect(lines()).toEqual([]);
   });
 
   it('01 quick start maps fetchData over the three URLs in input order', async () => {
@@ -92,7 +76,7 @@ describe('PyFerris async-operations examples', () => {
       { id: 3, name: 'User 3', type: 'user' },
     ]);
     expect(grouped.get('order')).toEqual([{ id: 2, total: 99.99, type: 'order' }]);
-    expect(printed).toEqual([
+    expect(lines()).toEqual([
       'Processed records by type:',
       '  user: 2 items',
       '  order: 1 items',
@@ -129,7 +113,7 @@ describe('PyFerris async-operations examples', () => {
     const { main } = await import('../../examples/pyferris/09-pipeline.js');
     const expected = [1, 2, 3, 4].map((i) => `DATA_FROM_API${i}_PROCESSED`);
     expect(await main()).toEqual({ filteredData: expected, streamed: expected });
-    expect(printed.slice(0, 3)).toEqual(['Fetched 4 items', 'Processed 4 items', 'Filtered to 4 items']);
+    expect(lines().slice(0, 3)).toEqual(['Fetched 4 items', 'Processed 4 items', 'Filtered to 4 items']);
   });
 
   it('10 shared memory workers write every result into the shared array', async () => {
@@ -231,7 +215,7 @@ describe('PyFerris async-operations examples', () => {
     const { pyferrisExamples, runAll } = await import('../../examples/run-all.js');
     const failed = await runAll(pyferrisExamples);
     expect(failed).toEqual([]);
-    const headers = printed.filter((line) => line.includes('==='));
+    const headers = lines().filter((line) => line.includes('==='));
     expect(headers).toHaveLength(17);
     expect(headers[0]).toContain('1/17 Quick start (examples/pyferris/01-quick-start.ts)');
     expect(headers[16]).toContain('17/17 Resource management (examples/pyferris/17-resource-management.ts)');

@@ -3,35 +3,19 @@
  * asserted: the examples sleep for real (a few ms), so only their results are stable.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { format } from 'node:util';
 import { RetryError } from 'ferris';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { HttpError } from '../../examples/guides/support/HttpSession.js';
+import { captureConsole } from '../support/console.js';
 
-let printed: string[] = [];
-
-beforeEach(() => {
-  printed = [];
-  const capture = (...args: unknown[]) => {
-    printed.push(format(...args));
-  };
-  vi.spyOn(console, 'log').mockImplementation(capture);
-  vi.spyOn(console, 'warn').mockImplementation(capture);
-  vi.spyOn(console, 'error').mockImplementation(capture);
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
-
-const output = () => printed.join('\n');
+const { output, lines } = captureConsole();
 const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => i + from);
 const guidesDir = new URL('../../examples/guides/', import.meta.url);
 
 describe('essential guide examples', () => {
   it('importing an example runs nothing until main() is called', async () => {
     await import('../../examples/guides/patterns-01-timeouts.js');
-    expect(printed).toEqual([]);
+    expect(lines()).toEqual([]);
   });
 
   it('01 basics runs the tasks one after the other, then at once, then as started tasks', async () => {
@@ -43,7 +27,7 @@ describe('essential guide examples', () => {
       fetched: ['Data', 'Data', 'Data'],
       processed: 'DATA',
     });
-    expect(printed.filter((l) => l.startsWith('Starting'))).toHaveLength(5);
+    expect(lines().filter((l) => l.startsWith('Starting'))).toHaveLength(5);
     expect(output()).toContain(
       'Tasks fetch-1 fulfilled, fetch-2 fulfilled, fetch-3 fulfilled: Data, Data, Data',
     );
@@ -351,7 +335,7 @@ describe('guides run-all and README', () => {
     const { guideExamples, runAll } = await import('../../examples/guides/run-all.js');
     expect(guideExamples.map((e) => e.file).sort()).toEqual(files);
     expect(await runAll()).toEqual([]);
-    const headers = printed.filter((l) => l.startsWith('\n=== '));
+    const headers = lines().filter((l) => l.startsWith('\n=== '));
     expect(headers).toHaveLength(guideExamples.length);
     expect(headers[0]).toContain('1/21 Basic async/await (examples/guides/essentials-01-basics.ts)');
     expect(output()).toContain('All 21 guide examples ran.');

@@ -1,0 +1,29 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A server listening on loopback: its base URL and a close() that also ends kept-alive connections. */
+export interface Listening {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts `server` on 127.0.0.1 with a free port; `close()` may be called any number of times. */
+export async function listenOnLoopback(server: Server): Promise<Listening> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= new Promise<void>((resolve, reject) => {
+      server.close((error) => (error ? reject(error) : resolve()));
+      server.closeAllConnections();
+    });
+    return closing;
+  };
+  return { url: `http://127.0.0.1:${port}`, close };
+}
