@@ -34,7 +34,13 @@ export {
 } from './pool/ResourcePool.js';
 export { LifoQueue, type LifoQueueOptions } from './queue/LifoQueue.js';
 export { PriorityQueue, type PriorityQueueOptions } from './queue/PriorityQueue.js';
-export { Queue, type QueueOptions, type QueueShutdownOptions, type QueueStats } from './queue/Queue.js';
+export {
+  Queue,
+  type QueueEvents,
+  type QueueOptions,
+  type QueueShutdownOptions,
+  type QueueStats,
+} from './queue/Queue.js';
 export type { QueueStorage } from './queue/storage.js';
 export {
   type BackoffDelayOptions,
@@ -52,6 +58,7 @@ export {
 } from './resilience/CircuitBreaker.js';
 export {
   RateLimiter,
+  type RateLimiterEvents,
   type RateLimiterOptions,
   type RateLimiterRunOptions,
   type RateLimiterStats,

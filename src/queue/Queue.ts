@@ -11,6 +11,7 @@ import {
   timeoutOption,
 } from '../core/validate.js';
 import { WaitList } from '../core/WaitList.js';
+import { Emitter, type Listener } from '../observe/Emitter.js';
 import { QueueIterator } from './QueueIterator.js';
 import type { QueueStorage } from './storage.js';
 
@@ -47,6 +48,16 @@ function checkWait(name: string, options: WaitOptions): void {
   optionsBag(name, options);
   signalOption(`${name}.signal`, options.signal);
   timeoutOption(`${name}.timeout`, options.timeout);
+}
+
+/** The events of a {@link Queue}, each with its payload. */
+export interface QueueEvents<T> {
+  /** An item entered the queue (stored, or handed straight to a waiting getter). */
+  put: { item: T };
+  /** An item left the queue for a consumer. */
+  get: { item: T };
+  /** `shutdown()` was called; `dropped` counts the items an immediate shutdown removed. */
+  shutdown: { immediate: boolean; dropped: number };
 }
 
 /**
@@ -95,6 +106,8 @@ export class Queue<T> implements AsyncIterable<T> {
   readonly #joiners = new WaitList<void>();
   #unfinished = 0;
   #shutDown = false;
+  /** Made on the first `on()`: a queue nobody observes pays one field check per event. */
+  #events: Emitter<QueueEvents<T>> | undefined = undefined;
 
   /**
    * @throws RangeError if `maxsize` is negative, NaN or not an integer (`Infinity` is allowed); TypeError if
@@ -274,11 +287,14 @@ export class Queue<T> implements AsyncIterable<T> {
     if (typeof immediate !== 'boolean')
       throw new TypeError(`queue.shutdown options.immediate must be a boolean, got ${describe(immediate)}.`);
     this.#shutDown = true;
+    let dropped = 0;
     if (immediate && this.#storage.size > 0) {
+      dropped = this.#storage.size;
       this.#unfinished = Math.max(0, this.#unfinished - this.#storage.size);
       this.#storage.clear();
       if (this.#unfinished === 0) this.#releaseJoiners();
     }
+    this.#events?.emit('shutdown', { immediate, dropped });
     const error = new QueueShutDownError();
     this.#putters.rejectAll(error);
     // Getters wait only while the queue is empty, so each of them now has nothing left to receive.
@@ -294,6 +310,22 @@ export class Queue<T> implements AsyncIterable<T> {
    */
   async [Symbol.asyncDispose](): Promise<void> {
     this.shutdown();
+  }
+
+  /**
+   * Calls `fn` on every later `event`: 'put' and 'get' with the item, 'shutdown' with `{ immediate, dropped }`.
+   * Listeners run synchronously inside the call that caused the event; one that throws does not disturb the
+   * queue (its error is rethrown on a microtask).
+   * @returns A function that unsubscribes `fn`.
+   * @example
+   * ```ts
+   * const off = queue.on('put', ({ item }) => metrics.count('enqueued'));
+   * off();
+   * ```
+   */
+  on<K extends keyof QueueEvents<T>>(event: K, fn: Listener<QueueEvents<T>[K]>): () => void {
+    this.#events ??= new Emitter<QueueEvents<T>>();
+    return this.#events.on(event, fn);
   }
 
   /** A fresh snapshot: `{ size, maxsize, unfinished, getters, putters }`. */
@@ -323,7 +355,13 @@ export class Queue<T> implements AsyncIterable<T> {
   /** Takes in an accepted item: straight to the first waiting getter if any (the queue is then empty), else stored. */
   #accept(item: T): void {
     this.#unfinished++;
-    if (!this.#getters.grant(item)) this.#storage.push(item);
+    const handedOver = this.#getters.grant(item);
+    if (!handedOver) this.#storage.push(item);
+    const events = this.#events;
+    if (events !== undefined) {
+      events.emit('put', { item });
+      if (handedOver) events.emit('get', { item });
+    }
   }
 
   /** Removes the next item (the queue is not empty) and lets the first waiting putter into the freed slot. */
@@ -334,6 +372,11 @@ export class Queue<T> implements AsyncIterable<T> {
       this.#unfinished++;
       this.#storage.push(putter.data);
       putter.resolve();
+    }
+    const events = this.#events;
+    if (events !== undefined) {
+      events.emit('get', { item });
+      if (putter !== undefined) events.emit('put', { item: putter.data });
     }
     return item;
   }

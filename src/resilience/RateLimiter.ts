@@ -10,6 +10,7 @@ import {
   timeoutOption,
 } from '../core/validate.js';
 import { WaitList } from '../core/WaitList.js';
+import { Emitter, type Listener } from '../observe/Emitter.js';
 
 /** Options of {@link RateLimiter}. */
 export interface RateLimiterOptions extends ClockOptions {
@@ -48,6 +49,14 @@ const EPSILON = 1e-9;
 /** One parked `acquire()`; an object, so the timer can tell one head from the next. */
 interface Request {
   readonly tokens: number;
+  /** Clock time when the caller parked. */
+  readonly since: number;
+}
+
+/** The events of a {@link RateLimiter}, each with its payload. */
+export interface RateLimiterEvents {
+  /** Tokens were granted; `waited` is how long the caller waited for them, in ms (0 when granted at once). */
+  acquire: { tokens: number; waited: number };
 }
 
 function positiveFinite(name: string, value: unknown, fallback?: number): number {
@@ -89,6 +98,8 @@ export class RateLimiter {
   #timer: unknown = undefined;
   /** The waiter the timer is set for; `undefined` when no timer is set. */
   #timerHead: Request | undefined = undefined;
+  /** Made on the first `on()`: a limiter nobody observes pays one field check per grant. */
+  #events: Emitter<RateLimiterEvents> | undefined = undefined;
 
   /** @throws TypeError or RangeError for bad options, naming the option and value. */
   constructor(options: RateLimiterOptions) {
@@ -125,9 +136,13 @@ export class RateLimiter {
     const signal = signalOption('RateLimiter.acquire options.signal', o.signal);
     const timeout = timeoutOption('RateLimiter.acquire options.timeout', o.timeout);
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#waiters.size === 0 && this.#take(n)) return Promise.resolve();
+    if (this.#waiters.size === 0 && this.#take(n)) {
+      this.#events?.emit('acquire', { tokens: n, waited: 0 });
+      return Promise.resolve();
+    }
     const waitOptions: WaitOptions = { signal, timeout };
-    const promise = this.#waiters.wait(waitOptions, this.#clock, { tokens: n }, () => this.#pump());
+    const request: Request = { tokens: n, since: this.#clock.now() };
+    const promise = this.#waiters.wait(waitOptions, this.#clock, request, () => this.#pump());
     this.#pump();
     return promise;
   }
@@ -143,7 +158,24 @@ export class RateLimiter {
    */
   tryAcquire(tokens = 1): boolean {
     const n = this.#checkTokens('tryAcquire', tokens);
-    return this.#waiters.size === 0 && this.#take(n);
+    if (this.#waiters.size > 0 || !this.#take(n)) return false;
+    this.#events?.emit('acquire', { tokens: n, waited: 0 });
+    return true;
+  }
+
+  /**
+   * Calls `fn` on every later `event`: 'acquire' with `{ tokens, waited }` (ms) each time tokens are granted.
+   * Listeners run synchronously; one that throws does not disturb the limiter (its error is rethrown on a
+   * microtask).
+   * @returns A function that unsubscribes `fn`.
+   * @example
+   * ```ts
+   * limiter.on('acquire', ({ waited }) => histogram.record(waited));
+   * ```
+   */
+  on<K extends keyof RateLimiterEvents>(event: K, fn: Listener<RateLimiterEvents[K]>): () => void {
+    this.#events ??= new Emitter<RateLimiterEvents>();
+    return this.#events.on(event, fn);
   }
 
   /**
@@ -236,6 +268,7 @@ export class RateLimiter {
       }
       this.#tokens -= head.tokens;
       this.#waiters.grant();
+      this.#events?.emit('acquire', { tokens: head.tokens, waited: this.#clock.now() - head.since });
     }
     this.#disarm();
   }
