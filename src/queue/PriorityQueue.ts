@@ -16,8 +16,9 @@ export interface PriorityQueueOptions<T> extends QueueOptions {
 /**
  * A {@link Queue} that hands out the smallest item first (asyncio.PriorityQueue), FIFO among items that
  * compare equal. Everything else (waiting, `taskDone()`/`join()`, shutdown, iteration) is `Queue`'s.
- * The default order takes asyncio's `[priority, item]` tuples: `[1, 'urgent']` comes out before `[5, 'later']`,
- * and two entries with the same priority come out in the order they were put, whatever the item.
+ * The default order takes asyncio's `[priority, item]` tuples, element by element: `[1, 'urgent']` comes out
+ * before `[5, 'later']`, and `[1, 'a']` before `[1, 'b']`; entries that compare equal (the same priority and
+ * items `<` cannot order, such as objects) come out in the order they were put.
  * Note the direction: the smallest priority first, unlike the executor's `priority` (higher first).
  * @throws TypeError (from the constructor) if `compare` is not a function; RangeError for a bad `maxsize`.
  * @example

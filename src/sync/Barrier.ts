@@ -18,12 +18,12 @@ export interface BarrierOptions extends ClockOptions {}
  * {@link BrokenBarrierError}; later `wait()` calls reject with it too, until `reset()`. `reset()` also rejects
  * the tasks still waiting with `BrokenBarrierError`, then leaves the barrier empty and usable.
  *
- * Abort and timeout: a waiter whose `signal` aborts rejects with `signal.reason` and one whose `timeout`
- * passes rejects with `TimeoutError`; either way a party has left a round that can no longer complete, so the
- * barrier breaks and the other waiters reject with `BrokenBarrierError` (as in asyncio, where a cancelled
- * waiter breaks the barrier, and Python's threading.Barrier on timeout). A signal already aborted when
- * `wait()` is called rejects without arriving, and the barrier is left as it was. Once a round has completed,
- * its waiters resolve even if their signals abort afterwards.
+ * Abort and timeout (asyncio.Barrier): a waiter whose `signal` aborts rejects with `signal.reason`, one whose
+ * `timeout` passes rejects with `TimeoutError`, and either way it simply leaves the round: it is removed, the
+ * others keep waiting, and the round now needs one more arrival. The barrier does not break. A signal already
+ * aborted when `wait()` is called rejects without arriving. Once a round has completed, its waiters resolve
+ * even if their signals abort afterwards. Arrival indices are given when the round completes, in the order
+ * of the parties still there, so they are always 0 to `parties - 1`.
  *
  * @example
  * ```ts
@@ -41,7 +41,7 @@ export class Barrier {
   /** How many tasks must wait before the barrier releases them. */
   readonly parties: number;
   #broken = false;
-  readonly #waiters = new WaitList<number, number>();
+  readonly #waiters = new WaitList<number>();
   readonly #clock: Clock;
 
   /**
@@ -61,7 +61,7 @@ export class Barrier {
     return this.#waiters.size;
   }
 
-  /** Whether the barrier is broken (after `abort()`, or a waiter's abort or timeout) until `reset()`. */
+  /** Whether the barrier is broken (after `abort()`) until `reset()`. */
   get broken(): boolean {
     return this.#broken;
   }
@@ -70,17 +70,17 @@ export class Barrier {
    * Arrives at the barrier and waits for the round to fill; resolves to this task's arrival index.
    * @throws TypeError/RangeError (synchronously) for bad options. The promise rejects with
    *   `BrokenBarrierError` if the barrier is or becomes broken, with `signal.reason` on abort and with
-   *   `TimeoutError` after `timeout` ms (both of which break the barrier for the others).
+   *   `TimeoutError` after `timeout` ms (the waiter then leaves the round; the others keep waiting).
    */
   wait(options?: WaitOptions): Promise<number> {
     const o = waitOptions('Barrier.wait', options);
     if (o?.signal?.aborted) return Promise.reject(o.signal.reason);
     if (this.#broken) return Promise.reject(new BrokenBarrierError());
-    const index = this.#waiters.size;
-    if (index + 1 < this.parties) return this.#waiters.wait(o, this.#clock, index, () => this.#break());
-    // The round is full: release everyone at once, in arrival order, and start the next round empty.
+    if (this.#waiters.size + 1 < this.parties) return this.#waiters.wait(o, this.#clock, undefined);
+    // The round is full: release everyone at once, indexed in arrival order, and start the next round empty.
+    let index = 0;
     for (let node = this.#waiters.shift(); node !== undefined; node = this.#waiters.shift())
-      node.resolve(node.data);
+      node.resolve(index++);
     return Promise.resolve(index);
   }
 
