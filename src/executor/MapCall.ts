@@ -242,7 +242,10 @@ export class MapCall<T, R> {
     this.#exhausted = true;
     this.#iterator = undefined; // a source that threw is not closed again
     if (!this.#stopped)
-      this.stop(error, new CancelledError('Cancelled because the source of the map threw.', { cause: error }));
+      this.stop(
+        error,
+        new CancelledError('Cancelled because the source of the map threw.', { cause: error }),
+      );
     this.#release(undefined);
   }
 

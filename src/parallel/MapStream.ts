@@ -1,4 +1,5 @@
 import type { Clock } from '../core/Clock.js';
+import { type Context, captureContext, runInContext } from '../core/context.js';
 import { CancelledError } from '../core/errors.js';
 import { RingBuffer } from '../core/RingBuffer.js';
 import { isCancellation, onAbort, sharedController } from '../core/signals.js';
@@ -55,6 +56,8 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
   #finalizing = false;
   #returning: Promise<IteratorResult<R, undefined>> | undefined = undefined;
   #returned: ((closeError: unknown) => void) | undefined = undefined;
+  /** The caller's context (SPEC §2.9): the source is pulled and `fn` runs in it, wherever `next()` is called. */
+  readonly #context: Context = captureContext();
 
   constructor(fn: ItemWork<T, R>, items: Source<T>, config: MapStreamConfig) {
     this.#fn = fn;
@@ -70,7 +73,7 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
 
   /** The next result; starts the work on the first call. Rejects with the error that ended the stream, once. */
   next(): Promise<IteratorResult<R, undefined>> {
-    if (this.#phase === 'idle') this.#open();
+    if (this.#phase === 'idle') runInContext(this.#context, () => this.#open(), undefined);
     if (this.#phase === 'open') {
       const value = this.#take();
       if (value !== NONE) {

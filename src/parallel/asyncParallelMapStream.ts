@@ -44,8 +44,9 @@ export interface AsyncParallelMapStream<R> extends AsyncIterableIterator<R, unde
 /**
  * Maps `source` through `fn(item, index, signal)` with at most `maxConcurrent` calls at a time and yields the
  * results as they come: in input order (`ordered`, the default) or in completion order. Nothing runs until
- * the first `next()`. The source is pulled only when there is room, and at most `buffer` finished results
- * wait for the reader, so memory stays O(maxConcurrent + buffer) however long the source is.
+ * the first `next()`; the source is then pulled, and `fn` called, in the AsyncLocalStorage context of the
+ * `asyncParallelMapStream` call. The source is pulled only when there is room, and at most `buffer` finished
+ * results wait for the reader, so memory stays O(maxConcurrent + buffer) however long the source is.
  *
  * Leaving early (`break` in `for await`, or `return()`) aborts the running items' signal with a
  * `CancelledError`, calls `return()` on the source's iterator, and completes once the running items settled.

@@ -1,4 +1,5 @@
 import type { Clock } from '../core/Clock.js';
+import { finiteOption, integerOption, optionsBag } from '../core/validate.js';
 
 interface FakeTimer {
   id: number;
@@ -37,9 +38,11 @@ export class FakeClock implements Clock {
   #timers: FakeTimer[] = [];
   readonly #maxTimers: number;
 
-  constructor(options: FakeClockOptions = {}) {
-    this.#now = options.start ?? 0;
-    this.#maxTimers = options.maxTimers ?? 10_000;
+  /** @throws TypeError for options of the wrong type; RangeError for a non-finite `start` or a `maxTimers` below 1. */
+  constructor(options?: FakeClockOptions) {
+    const o = optionsBag('FakeClock options', options);
+    this.#now = finiteOption('FakeClock options.start', o.start, 0);
+    this.#maxTimers = integerOption('FakeClock options.maxTimers', o.maxTimers, 10_000, 1);
   }
 
   now(): number {
@@ -71,11 +74,16 @@ export class FakeClock implements Clock {
   /**
    * Moves time forward by `ms`, firing every timer that falls due on the way, in order, each at its own due
    * time, draining microtasks after each. Resolves once all has settled at the new time.
+   * @throws TypeError (synchronously) if `ms` is not a number; RangeError if it is NaN or negative.
    */
-  async advance(ms: number): Promise<void> {
-    if (typeof ms !== 'number' || Number.isNaN(ms) || ms < 0)
-      throw new RangeError(`advance(ms) needs a number >= 0, got ${String(ms)}.`);
-    const target = this.#now + ms;
+  advance(ms: number): Promise<void> {
+    if (typeof ms !== 'number')
+      throw new TypeError(`FakeClock.advance ms must be a number, got ${typeof ms}.`);
+    if (Number.isNaN(ms) || ms < 0) throw new RangeError(`FakeClock.advance ms must be >= 0, got ${ms}.`);
+    return this.#advanceTo(this.#now + ms);
+  }
+
+  async #advanceTo(target: number): Promise<void> {
     await macrotask();
     for (;;) {
       const next = this.#timers[0];

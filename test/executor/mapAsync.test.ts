@@ -295,7 +295,7 @@ describe('AsyncExecutor.mapAsync', () => {
     expect(signal0?.aborted).toBe(true);
     // Ferris's own abort: a CancelledError caused by the source's error, as asyncParallelMap does.
     expect(signal0?.reason).toBeInstanceOf(CancelledError);
-    expect((signal0?.reason as Error).cause).toBe(boom);
+    expect((signal0!.reason as Error).cause).toBe(boom);
     await executor.shutdown();
   });
 

@@ -85,10 +85,11 @@ describe('FakeClock', () => {
     expect(clock.pending()).toHaveLength(1);
   });
 
-  it('rejects a negative or NaN advance with RangeError', async () => {
+  it('throws synchronously on a negative or NaN advance (RangeError) and a non-number (TypeError)', () => {
     const clock = fakeClock();
-    await expect(clock.advance(-1)).rejects.toBeInstanceOf(RangeError);
-    await expect(clock.advance(Number.NaN)).rejects.toBeInstanceOf(RangeError);
+    expect(() => clock.advance(-1)).toThrow(RangeError);
+    expect(() => clock.advance(Number.NaN)).toThrow(RangeError);
+    expect(() => clock.advance('5' as unknown as number)).toThrow(TypeError);
   });
 });
 
