@@ -1,5 +1,5 @@
 import type { Clock } from '../core/Clock.js';
-import { CancelledError } from '../core/errors.js';
+import { CancelledError, TimeoutError } from '../core/errors.js';
 import { isCancellation } from '../core/signals.js';
 import type { ClockOptions, Work } from '../core/types.js';
 import {
@@ -19,6 +19,12 @@ export interface TaskGroupOptions extends ClockOptions {
    * rejects with that reason (unchanged) once every child's work has settled.
    */
   signal?: AbortSignal | undefined;
+  /**
+   * A deadline for the whole group, in ms from its creation: when it passes, the group aborts as on an
+   * external abort, with a `TimeoutError` as the reason, and rejects with that `TimeoutError` once every
+   * child's work has settled. `Infinity` means none. @default Infinity
+   */
+  timeout?: number | undefined;
 }
 
 /** Options of {@link TaskGroup.createTask}. */
@@ -67,6 +73,7 @@ export class TaskGroup {
   readonly #clock: Clock;
   readonly #signal: AbortSignal | undefined;
   #signalListener: (() => void) | undefined = undefined;
+  #timer: unknown = undefined;
   /** Children whose work function has not settled yet. */
   readonly #live = new Set<AsyncTask<unknown>>();
   readonly #errors: unknown[] = [];
@@ -93,6 +100,12 @@ export class TaskGroup {
     const o = optionsBag('TaskGroup options', options);
     this.#signal = signalOption('TaskGroup options.signal', o.signal);
     this.#clock = clockOption('TaskGroup options.clock', o.clock);
+    const timeout = timeoutOption('TaskGroup options.timeout', o.timeout);
+    if (timeout !== Number.POSITIVE_INFINITY)
+      this.#timer = this.#clock.setTimeout(() => {
+        this.#timer = undefined;
+        this.#stop(new TimeoutError(`The task group timed out after ${timeout} ms.`, { timeout }));
+      }, timeout);
     const signal = this.#signal;
     if (signal === undefined) return;
     if (signal.aborted) this.#externalAbort();
@@ -213,7 +226,11 @@ export class TaskGroup {
   }
 
   #externalAbort(): void {
-    const reason = this.#signal!.reason;
+    this.#stop(this.#signal!.reason);
+  }
+
+  /** An abort from outside the group (its signal or its deadline): the group rejects with `reason` itself. */
+  #stop(reason: unknown): void {
     if (this.#failure !== undefined) return;
     this.#failure = { error: reason };
     this.#abort(reason);
@@ -228,6 +245,10 @@ export class TaskGroup {
   #maybeSettle(): void {
     if (!this.#closing || this.#settled || this.#live.size > 0) return;
     this.#settled = true;
+    if (this.#timer !== undefined) {
+      this.#clock.clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
     if (this.#signalListener !== undefined) {
       this.#signal!.removeEventListener('abort', this.#signalListener);
       this.#signalListener = undefined;

@@ -1,10 +1,10 @@
-import type { Work } from '../core/types.js';
-import { describe, optionsBag, signalOption } from '../core/validate.js';
+import type { ClockOptions, Work } from '../core/types.js';
+import { clockOption, describe, optionsBag, signalOption, timeoutOption } from '../core/validate.js';
 import { taskGroup } from './TaskGroup.js';
 import { workList } from './workList.js';
 
 /** Options of {@link gather}. */
-export interface GatherOptions {
+export interface GatherOptions extends ClockOptions {
   /**
    * Put each error in the result array at its function's position instead of failing the call; the other
    * functions then all run to the end. @default false
@@ -12,6 +12,11 @@ export interface GatherOptions {
   returnExceptions?: boolean | undefined;
   /** Aborts every function's signal with `signal.reason`; the call rejects with it once all work has settled. */
   signal?: AbortSignal | undefined;
+  /**
+   * A deadline for the whole call, in ms: when it passes, every function's signal aborts with a `TimeoutError`
+   * and the call rejects with it once all work has settled (even with `returnExceptions`). @default Infinity
+   */
+  timeout?: number | undefined;
 }
 
 /** The results of {@link gather}, in input order. */
@@ -64,13 +69,15 @@ export function gather(fns: Iterable<Work<unknown>>, options?: GatherOptions): P
       `gather options.returnExceptions must be a boolean, got ${describe(o.returnExceptions)}.`,
     );
   const signal = signalOption('gather options.signal', o.signal);
+  const timeout = timeoutOption('gather options.timeout', o.timeout);
+  const clock = clockOption('gather options.clock', o.clock);
   const settle = o.returnExceptions === true;
   return taskGroup(
     (tg) =>
       Promise.all(
         list.map((fn) => tg.createTask(settle ? (s: AbortSignal) => runSettled(fn, s) : fn).execute()),
       ),
-    { signal },
+    { signal, timeout, clock },
   );
 }
 

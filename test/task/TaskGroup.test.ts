@@ -373,3 +373,39 @@ describe('TaskGroup class form', () => {
     expect(tg.signal.aborted).toBe(false);
   });
 });
+
+describe('TaskGroup timeout', () => {
+  it('aborts every child with a TimeoutError when the deadline passes and rejects with it after they settle', async () => {
+    const clock = fakeClock();
+    const reasons: unknown[] = [];
+    const group = taskGroup(
+      async (tg) => {
+        for (let i = 0; i < 2; i++)
+          tg.createTask(async (signal) => {
+            await neverSettles(signal).catch((e: unknown) => {
+              reasons.push(e);
+              throw e;
+            });
+          });
+      },
+      { timeout: 50, clock },
+    );
+    const rejected = expect(group).rejects.toBeInstanceOf(TimeoutError);
+    await clock.advance(49);
+    expect(reasons).toEqual([]);
+    await clock.advance(1);
+    await rejected;
+    expect(reasons).toHaveLength(2);
+    for (const r of reasons) expect(r).toBeInstanceOf(TimeoutError);
+  });
+
+  it('clears its deadline timer when it finishes first', async () => {
+    const clock = fakeClock();
+    expect(await taskGroup(async () => 'done', { timeout: 1000, clock })).toBe('done');
+    expect(clock.pending()).toEqual([]);
+  });
+
+  it('throws RangeError for a NaN timeout', () => {
+    expect(() => new TaskGroup({ timeout: Number.NaN })).toThrow(RangeError);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { CancelledError } from '../../src/core/errors.js';
+import { CancelledError, TimeoutError } from '../../src/core/errors.js';
 import { gather } from '../../src/task/gather.js';
 import { sleep } from '../../src/time/sleep.js';
 import { fakeClock } from '../support/leakCheck.js';
@@ -123,5 +123,32 @@ describe('gather', () => {
     expect(() => gather(5 as never)).toThrow(TypeError);
     expect(() => gather([], { returnExceptions: 'yes' as never })).toThrow(TypeError);
     expect(() => gather([], { signal: {} as never })).toThrow(TypeError);
+  });
+});
+
+describe('gather timeout', () => {
+  it('rejects with TimeoutError after aborting the functions still running, even with returnExceptions', async () => {
+    const clock = fakeClock();
+    let aborted: unknown;
+    const p = gather(
+      [
+        async () => 1,
+        (signal: AbortSignal) =>
+          neverSettles(signal).catch((e: unknown) => {
+            aborted = e;
+            throw e;
+          }),
+      ],
+      { timeout: 20, clock, returnExceptions: true },
+    );
+    const rejected = expect(p).rejects.toBeInstanceOf(TimeoutError);
+    await clock.advance(20);
+    await rejected;
+    expect(aborted).toBeInstanceOf(TimeoutError);
+    expect(clock.pending()).toEqual([]);
+  });
+
+  it('throws synchronously for a NaN timeout, naming gather', () => {
+    expect(() => gather([async () => 1], { timeout: Number.NaN })).toThrow(/gather options\.timeout/);
   });
 });
