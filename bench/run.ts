@@ -260,6 +260,10 @@ async function main(): Promise<number> {
     `runs:    ${options.rounds} round(s) x one process per row; ${JSON.stringify(timing(options.quick))}`,
   );
   console.log('Quote the ratios, not the absolute times: the machine is shared and noisy.');
+  if (options.quick)
+    console.log(
+      '--quick is a smoke run: small inputs, one round, code not fully optimised yet. PASS/MISS here means nothing; judge targets on a full run.',
+    );
   const selected = suites.filter((s) => options.only === undefined || options.only.includes(s.name));
   const results: { name: string; title: string; unit: string; rows: RowReport[] }[] = [];
   for (const suite of selected) {
