@@ -25,21 +25,7 @@ import {
 import { FakeClock, systemClock } from 'ferris/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { fakeClock } from '../support/leakCheck.js';
-import { deferred, flush, neverSettles, until } from '../support/work.js';
-
-/** Records whether a promise settled, without leaving it unhandled. */
-function track(promise: Promise<unknown>): { settled: boolean } {
-  const state = { settled: false };
-  promise.then(
-    () => {
-      state.settled = true;
-    },
-    () => {
-      state.settled = true;
-    },
-  );
-  return state;
-}
+import { deferred, flush, neverSettles, track, until } from '../support/work.js';
 
 /** Work that ignores its signal and settles only when `gate` resolves (the caller must not wait on it). */
 function stubborn<T>(gate: Promise<unknown>, value: T): () => Promise<T> {

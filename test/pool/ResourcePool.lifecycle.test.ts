@@ -3,24 +3,9 @@ import { PoolClosedError } from '../../src/core/errors.js';
 import { ResourcePool, type ResourcePoolOptions } from '../../src/pool/ResourcePool.js';
 import { fakeClock } from '../support/leakCheck.js';
 import { deferred, flush } from '../support/work.js';
+import { plainPool, type Res } from './fixture.js';
 
-interface Res {
-  id: number;
-}
-
-function fixture(extra: Partial<ResourcePoolOptions<Res>> = {}) {
-  let next = 0;
-  const destroyed: number[] = [];
-  const pool = new ResourcePool<Res>({
-    create: () => ({ id: ++next }),
-    destroy: (r) => {
-      destroyed.push(r.id);
-    },
-    max: 3,
-    ...extra,
-  });
-  return { pool, destroyed };
-}
+const fixture = (extra: Partial<ResourcePoolOptions<Res>> = {}) => plainPool(3, extra);
 
 describe('ResourcePool min and ready()', () => {
   it('creates min resources at construction and ready() resolves once they exist', async () => {

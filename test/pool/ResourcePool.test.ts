@@ -3,25 +3,9 @@ import { TimeoutError } from '../../src/core/errors.js';
 import { ResourcePool, type ResourcePoolOptions } from '../../src/pool/ResourcePool.js';
 import { fakeClock } from '../support/leakCheck.js';
 import { type Deferred, deferred, flush } from '../support/work.js';
+import { plainPool, type Res } from './fixture.js';
 
-interface Res {
-  id: number;
-}
-
-/** A pool of plain objects that records what it created and destroyed. */
-function fixture(extra: Partial<ResourcePoolOptions<Res>> = {}) {
-  let next = 0;
-  const destroyed: number[] = [];
-  const pool = new ResourcePool<Res>({
-    create: () => ({ id: ++next }),
-    destroy: (r) => {
-      destroyed.push(r.id);
-    },
-    max: 2,
-    ...extra,
-  });
-  return { pool, destroyed };
-}
+const fixture = (extra: Partial<ResourcePoolOptions<Res>> = {}) => plainPool(2, extra);
 
 /** A create whose results the test hands out one by one. */
 function manualCreate() {

@@ -54,3 +54,17 @@ export function until<T>(gate: Promise<unknown>, signal: AbortSignal, value: T):
 export async function flush(): Promise<void> {
   for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
+
+/** Records whether a promise settled, without leaving a rejection unhandled. */
+export function track<T>(promise: Promise<T>): { settled: boolean; promise: Promise<T> } {
+  const state = { settled: false, promise };
+  promise.then(
+    () => {
+      state.settled = true;
+    },
+    () => {
+      state.settled = true;
+    },
+  );
+  return state;
+}

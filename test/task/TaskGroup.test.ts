@@ -3,21 +3,7 @@ import { CancelledError, TimeoutError } from '../../src/core/errors.js';
 import { TaskGroup, taskGroup } from '../../src/task/TaskGroup.js';
 import { sleep } from '../../src/time/sleep.js';
 import { fakeClock } from '../support/leakCheck.js';
-import { deferred, flush, neverSettles, until } from '../support/work.js';
-
-/** Tracks whether a promise has settled, without leaving it unhandled. */
-function track(promise: Promise<unknown>): { settled: boolean; promise: Promise<unknown> } {
-  const state = { settled: false, promise };
-  promise.then(
-    () => {
-      state.settled = true;
-    },
-    () => {
-      state.settled = true;
-    },
-  );
-  return state;
-}
+import { deferred, flush, neverSettles, track, until } from '../support/work.js';
 
 describe('taskGroup', () => {
   it('resolves to the body result once every child has finished', async () => {
