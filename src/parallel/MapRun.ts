@@ -308,7 +308,11 @@ export class MapRun<T, R> {
     try {
       onError(error, item, index);
     } catch (hookError) {
-      this.#stop(hookError, new CancelledError('Cancelled because onError threw.', { cause: hookError }));
+      // The hook's error reaches the caller (the item's error already reached the hook), also when this very
+      // item's error stopped the run a moment ago.
+      if (this.#stopped && this.#rejection === error && !this.#settled) this.#rejection = hookError;
+      else
+        this.#stop(hookError, new CancelledError('Cancelled because onError threw.', { cause: hookError }));
     }
   }
 

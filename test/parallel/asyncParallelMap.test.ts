@@ -410,6 +410,26 @@ describe('asyncParallelMap', () => {
     ).rejects.toBe(hook);
   });
 
+  it('rejects with an error thrown by onError with stopOnError too, bounded or not, as mapAsync does', async () => {
+    const hook = new Error('hook broke');
+    for (const maxConcurrent of [2, Number.POSITIVE_INFINITY])
+      await expect(
+        asyncParallelMap(
+          (x: number) => {
+            if (x === 1) throw new Error('item');
+            return x;
+          },
+          [0, 1, 2],
+          {
+            maxConcurrent,
+            onError: () => {
+              throw hook;
+            },
+          },
+        ),
+      ).rejects.toBe(hook);
+  });
+
   it('resolves an empty input to an empty array', async () => {
     expect(await asyncParallelMap((x: number) => x, [])).toEqual([]);
     expect(await asyncParallelMap((x: number) => x, new Set<number>(), { maxConcurrent: 2 })).toEqual([]);
