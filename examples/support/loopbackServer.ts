@@ -13,19 +13,10 @@
  * Every response says `connection: close`, and `close()` ends open connections, so no socket outlives it.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { listenOnLoopback } from './listen.js';
+import { listenOnLoopback, type Reply, sendReply } from './listen.js';
 
 /** What a route answers. */
-export interface Reply {
-  /** HTTP status. @default 200 */
-  status?: number;
-  /** Content type. @default 'application/json' for non-string bodies, 'text/plain' for strings */
-  type?: string;
-  /** Body: a string is sent as is, anything else as JSON. */
-  body: unknown;
-  /** Milliseconds to wait before answering. @default 0 */
-  delay?: number;
-}
+export type { Reply } from './listen.js';
 
 /** A custom route: answers a request, or returns `undefined` to let the built-in routes try. */
 export type Route = (url: URL) => Reply | undefined;
@@ -74,16 +65,7 @@ function builtIn(url: URL): Reply | undefined {
 }
 
 function send(res: ServerResponse, reply: Reply): void {
-  const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-  const type = reply.type ?? (typeof reply.body === 'string' ? 'text/plain' : 'application/json');
-  // No Date header: Node caches it behind a 1 s timer, which would outlive a short example.
-  res.sendDate = false;
-  res.writeHead(reply.status ?? 200, {
-    'content-type': `${type}; charset=utf-8`,
-    'content-length': Buffer.byteLength(text),
-    connection: 'close',
-  });
-  res.end(text);
+  sendReply(res, reply, { connection: 'close' });
 }
 
 /**

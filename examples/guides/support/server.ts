@@ -9,19 +9,10 @@
  * `undefined` to fall through. Unknown paths get 404.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { listenOnLoopback } from '../../support/listen.js';
+import { listenOnLoopback, type Reply, sendReply } from '../../support/listen.js';
 
 /** What a route answers. */
-export interface Reply {
-  /** @default 200 */
-  status?: number;
-  /** A string is sent as is (`text/plain` unless `type` says otherwise), anything else as JSON. */
-  body: unknown;
-  /** Content type. @default 'application/json' for non-string bodies, 'text/plain' for strings */
-  type?: string;
-  /** Milliseconds to wait before answering. @default 0 */
-  delay?: number;
-}
+export type { Reply } from '../../support/listen.js';
 
 /** Answers request number `n` (1 for the first) for `url`, or returns `undefined` to fall through. */
 export type Route = (url: URL, n: number) => Reply | undefined;
@@ -54,14 +45,7 @@ function builtIn(url: URL): Reply | undefined {
 }
 
 function send(res: ServerResponse, reply: Reply): void {
-  const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-  const type = reply.type ?? (typeof reply.body === 'string' ? 'text/plain' : 'application/json');
-  res.sendDate = false;
-  res.writeHead(reply.status ?? 200, {
-    'content-type': `${type}; charset=utf-8`,
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
+  sendReply(res, reply);
 }
 
 /** Starts the server; `routes` answers before the built-in routes. */
