@@ -3,7 +3,7 @@ export { chunk } from './batch/chunk.js';
 export type { Clock } from './core/Clock.js';
 export { MAX_TIMER_DELAY, systemClock } from './core/Clock.js';
 export * from './core/errors.js';
-export type { ClockOptions, ItemWork, Source, WaitOptions, Work } from './core/types.js';
+export type { ClockOptions, ItemWork, MapLimiter, Source, WaitOptions, Work } from './core/types.js';
 export {
   AsyncExecutor,
   type AsyncExecutorEvents,
@@ -15,11 +15,7 @@ export {
 } from './executor/AsyncExecutor.js';
 export type { Listener } from './observe/Emitter.js';
 export { type AsyncParallelFilterOptions, asyncParallelFilter } from './parallel/asyncParallelFilter.js';
-export {
-  type AsyncParallelMapOptions,
-  asyncParallelMap,
-  type MapLimiter,
-} from './parallel/asyncParallelMap.js';
+export { type AsyncParallelMapOptions, asyncParallelMap } from './parallel/asyncParallelMap.js';
 export {
   type AsyncParallelMapStream,
   type AsyncParallelMapStreamOptions,

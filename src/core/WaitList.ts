@@ -1,5 +1,6 @@
 import type { Clock } from './Clock.js';
 import { TimeoutError } from './errors.js';
+import { onAbort } from './signals.js';
 import type { WaitOptions } from './types.js';
 
 /**
@@ -17,17 +18,16 @@ export class WaitNode<T, D> {
   linked = false;
   resolve!: (value: T) => void;
   reject!: (error: unknown) => void;
-  signal: AbortSignal | undefined = undefined;
-  abortListener: (() => void) | undefined = undefined;
+  unlisten: (() => void) | undefined = undefined;
   timer: unknown = undefined;
   clock: Clock | undefined = undefined;
   constructor(readonly data: D) {}
 
   /** Removes the abort listener and the timer; safe to call twice. */
   detach(): void {
-    if (this.abortListener !== undefined) {
-      this.signal!.removeEventListener('abort', this.abortListener);
-      this.abortListener = undefined;
+    if (this.unlisten !== undefined) {
+      this.unlisten();
+      this.unlisten = undefined;
     }
     if (this.clock !== undefined) {
       this.clock.clearTimeout(this.timer);
@@ -65,11 +65,8 @@ export class WaitList<T, D = undefined> {
       return promise;
     }
     this.#link(node);
-    if (signal !== undefined) {
-      node.signal = signal;
-      node.abortListener = () => this.#cancel(node, signal.reason, onCancel);
-      signal.addEventListener('abort', node.abortListener, { once: true });
-    }
+    if (signal !== undefined)
+      node.unlisten = onAbort(signal, () => this.#cancel(node, signal.reason, onCancel));
     const timeout = options?.timeout;
     if (timeout !== undefined && timeout !== Number.POSITIVE_INFINITY) {
       node.clock = clock;

@@ -22,3 +22,13 @@ export interface ClockOptions {
   /** Where time comes from; inject a `FakeClock` (from `ferris/testing`) in tests. @default systemClock */
   clock?: Clock | undefined;
 }
+
+/**
+ * What the maps' and the executor's `limiter` option needs: anything with `acquire(tokens, { signal })`, such as
+ * a `RateLimiter`. The caller calls `acquire(1, { signal })` before each item or task and starts it once the
+ * result settles (a plain value counts as granted at once).
+ */
+export interface MapLimiter {
+  /** Resolves when `tokens` may be spent; rejects with `signal.reason` when the signal aborts. */
+  acquire(tokens: number, options: { signal: AbortSignal }): unknown;
+}

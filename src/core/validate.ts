@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from './Clock.js';
+import type { MapLimiter, WaitOptions } from './types.js';
 
 /**
  * Argument checks shared by every primitive. Each throws synchronously with a message naming the option and
@@ -129,4 +130,59 @@ export function assertSource(name: string, value: unknown): void {
       typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] !== 'function')
   )
     throw new TypeError(`${name} must be an Iterable or AsyncIterable, got ${describe(value)}.`);
+}
+
+/** A boolean option; `undefined` gives `fallback`. */
+export function booleanOption(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${describe(value)}.`);
+  return value;
+}
+
+/** An optional string (a label such as `name`). */
+export function stringOption(name: string, value: unknown): string | undefined {
+  if (value === undefined || typeof value === 'string') return value;
+  throw new TypeError(`${name} must be a string, got ${describe(value)}.`);
+}
+
+/** An optional function (a hook such as `onError`). */
+export function functionOption<F extends (...args: never[]) => unknown>(
+  name: string,
+  value: unknown,
+): F | undefined {
+  if (value === undefined) return undefined;
+  assertFunction(name, value);
+  return value as F;
+}
+
+/**
+ * Checks the `{ signal?, timeout? }` of one wait, synchronously, so that bad input throws from the call itself
+ * even though the call returns a promise. `where` names the method in messages, e.g. `Semaphore.acquire`.
+ * `undefined` stays `undefined` (no allocation for the common call without options), and so does an unset
+ * `timeout`, so a primitive with a default of its own (the pool's `acquireTimeout`) can tell it apart.
+ */
+export function waitOptions(where: string, options: WaitOptions | undefined): WaitOptions | undefined {
+  if (options === undefined) return undefined;
+  const o = optionsBag(`${where} options`, options);
+  return {
+    signal: signalOption(`${where} options.signal`, o.signal),
+    timeout: o.timeout === undefined ? undefined : timeoutOption(`${where} options.timeout`, o.timeout),
+  };
+}
+
+/** An optional limiter: anything with `acquire(tokens, { signal })`, such as a `RateLimiter`. */
+export function limiterOption(name: string, value: unknown): MapLimiter | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object' || typeof (value as MapLimiter).acquire !== 'function')
+    throw new TypeError(`${name} must be an object with acquire(tokens, options), got ${describe(value)}.`);
+  return value as MapLimiter;
+}
+
+/** Whether `value` has a `then` method (a promise or any thenable), which `await` would adopt. */
+export function isThenable<T = unknown>(value: unknown): value is PromiseLike<T> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }

@@ -6,6 +6,7 @@ import {
   assertFunction,
   assertObject,
   assertSource,
+  booleanOption,
   clockOption,
   concurrencyOption,
   describe,
@@ -25,14 +26,13 @@ import {
   type TaskOwner,
 } from '../task/AsyncTask.js';
 import { MapCall, type MapHost, type Outcome } from './MapCall.js';
-import {
-  type AsyncExecutorEvents,
-  type AsyncExecutorOptions,
-  booleanOption,
-  type ExecutorStats,
-  type MapAsyncOptions,
-  type ShutdownOptions,
-  type SubmitOptions,
+import type {
+  AsyncExecutorEvents,
+  AsyncExecutorOptions,
+  ExecutorStats,
+  MapAsyncOptions,
+  ShutdownOptions,
+  SubmitOptions,
 } from './options.js';
 import { RunQueue } from './RunQueue.js';
 

@@ -2,8 +2,7 @@ import type { Clock } from '../core/Clock.js';
 import { type Context, runInContext } from '../core/context.js';
 import { CancelledError, TimeoutError } from '../core/errors.js';
 import { isCancellation, sharedController } from '../core/signals.js';
-import type { ItemWork, Source } from '../core/types.js';
-import type { MapLimiter } from '../parallel/asyncParallelMap.js';
+import type { ItemWork, MapLimiter, Source } from '../core/types.js';
 
 /** What a finished map item counts as in the executor's stats. */
 export type Outcome = 'completed' | 'failed' | 'cancelled';

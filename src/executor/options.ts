@@ -1,6 +1,5 @@
-import type { ClockOptions } from '../core/types.js';
-import { describe } from '../core/validate.js';
-import type { MapLimiter } from '../parallel/asyncParallelMap.js';
+import type { ClockOptions, MapLimiter } from '../core/types.js';
+
 import type { AsyncTask } from '../task/AsyncTask.js';
 
 /* The public option, stats and event shapes of AsyncExecutor (kept here so the class file stays readable). */
@@ -71,11 +70,4 @@ export interface AsyncExecutorEvents {
   taskSettled: { task: AsyncTask<unknown>; status: 'fulfilled' | 'rejected' | 'cancelled' };
   /** `shutdown()` was called (each call emits once). */
   shutdown: { cancelPending: boolean; wait: boolean };
-}
-
-/** A boolean option; `undefined` gives `fallback`. */
-export function booleanOption(name: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${describe(value)}.`);
-  return value;
 }

@@ -1,15 +1,6 @@
-import type { ClockOptions, ItemWork, Source } from '../core/types.js';
+import type { ClockOptions, ItemWork, MapLimiter, Source } from '../core/types.js';
 import { MapRun } from './MapRun.js';
 import { readMapOptions } from './mapOptions.js';
-
-/**
- * What the maps' `limiter` option needs: anything with `acquire(tokens, { signal })`, such as a `RateLimiter`.
- * The map calls `acquire(1, { signal })` before each item and starts the item once it resolves.
- */
-export interface MapLimiter {
-  /** Resolves when `tokens` may be spent; rejects with `signal.reason` when the map's signal aborts. */
-  acquire(tokens: number, options: { signal: AbortSignal }): unknown;
-}
 
 /** Options of {@link asyncParallelMap} (and {@link asyncParallelFilter}). */
 export interface AsyncParallelMapOptions<T> extends ClockOptions {

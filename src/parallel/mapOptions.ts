@@ -1,15 +1,18 @@
 import type { Clock } from '../core/Clock.js';
+import type { MapLimiter } from '../core/types.js';
 import {
   assertFunction,
   assertSource,
+  booleanOption,
   clockOption,
   concurrencyOption,
-  describe,
+  functionOption,
+  limiterOption,
   optionsBag,
   signalOption,
   timeoutOption,
 } from '../core/validate.js';
-import type { AsyncParallelMapOptions, MapLimiter } from './asyncParallelMap.js';
+import type { AsyncParallelMapOptions } from './asyncParallelMap.js';
 
 /** The checked options of one map call. @internal */
 export interface MapConfig<T> {
@@ -32,18 +35,6 @@ export function readMapOptions<T>(
   assertFunction(`${name} fn`, fn);
   assertSource(`${name} items`, items);
   const o = optionsBag(`${name} options`, options);
-  const stopOnError = o.stopOnError ?? true;
-  if (typeof stopOnError !== 'boolean')
-    throw new TypeError(`${name} options.stopOnError must be a boolean, got ${describe(stopOnError)}.`);
-  const limiter = o.limiter;
-  if (
-    limiter !== undefined &&
-    (limiter === null || typeof limiter !== 'object' || typeof limiter.acquire !== 'function')
-  )
-    throw new TypeError(
-      `${name} options.limiter must be an object with acquire(tokens, options), got ${describe(limiter)}.`,
-    );
-  if (o.onError !== undefined) assertFunction(`${name} options.onError`, o.onError);
   return {
     maxConcurrent: concurrencyOption(
       `${name} options.maxConcurrent`,
@@ -51,10 +42,10 @@ export function readMapOptions<T>(
       Number.POSITIVE_INFINITY,
     ),
     signal: signalOption(`${name} options.signal`, o.signal),
-    stopOnError,
+    stopOnError: booleanOption(`${name} options.stopOnError`, o.stopOnError, true),
     timeout: timeoutOption(`${name} options.timeout`, o.timeout),
-    limiter,
-    onError: o.onError,
+    limiter: limiterOption(`${name} options.limiter`, o.limiter),
+    onError: functionOption(`${name} options.onError`, o.onError),
     clock: clockOption(`${name} options.clock`, o.clock),
   };
 }

@@ -1,7 +1,7 @@
 import { PoolClosedError } from '../core/errors.js';
 import { isCancellation, neverAborts } from '../core/signals.js';
 import type { WaitOptions } from '../core/types.js';
-import { assertFunction } from '../core/validate.js';
+import { assertFunction, waitOptions } from '../core/validate.js';
 import { WaitList } from '../core/WaitList.js';
 import { Emitter, type Listener } from '../observe/Emitter.js';
 import { call, type Gate, gate, IdleList } from './internal.js';
@@ -12,7 +12,6 @@ import {
   type ResourcePoolEvents,
   type ResourcePoolOptions,
   type ResourcePoolStats,
-  waitOptions,
 } from './options.js';
 
 export type { DestroyReason, ResourcePoolEvents, ResourcePoolOptions, ResourcePoolStats } from './options.js';
@@ -129,7 +128,7 @@ export class ResourcePool<R> implements AsyncDisposable {
    * ```
    */
   acquire(options?: WaitOptions): Promise<R> {
-    return this.#acquire(waitOptions('ResourcePool.acquire', options));
+    return this.#acquire(waitOptions('ResourcePool.acquire', options) ?? {});
   }
 
   #acquire(o: WaitOptions): Promise<R> {
@@ -170,7 +169,7 @@ export class ResourcePool<R> implements AsyncDisposable {
    */
   use<T>(fn: (resource: R, signal: AbortSignal) => T | PromiseLike<T>, options?: WaitOptions): Promise<T> {
     assertFunction('ResourcePool.use fn', fn);
-    const o = waitOptions('ResourcePool.use', options);
+    const o = waitOptions('ResourcePool.use', options) ?? {};
     return this.#use(fn, o);
   }
 

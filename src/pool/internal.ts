@@ -1,19 +1,11 @@
 import type { Clock } from '../core/Clock.js';
+import { isThenable } from '../core/validate.js';
 
 /**
  * Private pieces of {@link ResourcePool}: calling user hooks that may answer synchronously or with a promise,
  * a one-shot gate for `drain()`/`close()`, and the list of idle resources with their idle timers.
  * @internal
  */
-
-/** Whether `value` has a `then` method. */
-export function isThenable<T>(value: unknown): value is PromiseLike<T> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
 
 /**
  * Calls `fn(arg)` and passes the outcome to `ok` or `fail`: at once for a plain value or a throw (so a pool

@@ -121,12 +121,3 @@ export function poolConfig<R>(options: ResourcePoolOptions<R>): PoolConfig<R> {
     clock: clockOption(name('clock'), options.clock),
   };
 }
-
-/** Checks the `{ signal?, timeout? }` of one call synchronously; `where` names the method. @internal */
-export function waitOptions(where: string, options: WaitOptions | undefined): WaitOptions {
-  const o = optionsBag(`${where} options`, options);
-  return {
-    signal: signalOption(`${where} options.signal`, o.signal),
-    timeout: o.timeout === undefined ? undefined : timeoutOption(`${where} options.timeout`, o.timeout),
-  };
-}

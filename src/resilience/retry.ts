@@ -7,6 +7,7 @@ import {
   clockOption,
   describe,
   integerOption,
+  isThenable,
   optionsBag,
   signalOption,
 } from '../core/validate.js';
@@ -32,14 +33,6 @@ export interface RetryOptions extends ClockOptions {
   signal?: AbortSignal | undefined;
   /** The source of jitter, returning a number in [0, 1); inject one in tests. @default Math.random */
   random?: (() => number) | undefined;
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as PromiseLike<unknown>).then === 'function'
-  );
 }
 
 function optionalFunction<F>(name: string, value: F | undefined): F | undefined {

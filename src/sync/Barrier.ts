@@ -1,9 +1,8 @@
 import type { Clock } from '../core/Clock.js';
 import { BrokenBarrierError } from '../core/errors.js';
 import type { ClockOptions, WaitOptions } from '../core/types.js';
-import { clockOption, integerOption, optionsBag } from '../core/validate.js';
+import { clockOption, integerOption, optionsBag, waitOptions } from '../core/validate.js';
 import { WaitList } from '../core/WaitList.js';
-import { waitOptions } from './waitOptions.js';
 
 /** Options of {@link Barrier}. */
 export interface BarrierOptions extends ClockOptions {}

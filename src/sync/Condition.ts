@@ -2,11 +2,17 @@ import type { Clock } from '../core/Clock.js';
 import { TimeoutError } from '../core/errors.js';
 import { onAbort } from '../core/signals.js';
 import type { ClockOptions, WaitOptions, Work } from '../core/types.js';
-import { assertFunction, clockOption, describe, integerOption, optionsBag } from '../core/validate.js';
+import {
+  assertFunction,
+  clockOption,
+  describe,
+  integerOption,
+  optionsBag,
+  waitOptions,
+} from '../core/validate.js';
 import { WaitList } from '../core/WaitList.js';
 import { Lock } from './Lock.js';
 import type { Permit } from './PermitCore.js';
-import { waitOptions } from './waitOptions.js';
 
 /** Options of {@link Condition}. */
 export interface ConditionOptions extends ClockOptions {}

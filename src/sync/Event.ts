@@ -1,8 +1,7 @@
 import type { Clock } from '../core/Clock.js';
 import type { ClockOptions, WaitOptions } from '../core/types.js';
-import { clockOption, optionsBag } from '../core/validate.js';
+import { clockOption, optionsBag, waitOptions } from '../core/validate.js';
 import { WaitList } from '../core/WaitList.js';
-import { waitOptions } from './waitOptions.js';
 
 /** Options of {@link Event}. */
 export interface EventOptions extends ClockOptions {}

@@ -1,8 +1,7 @@
 import { neverAborts } from '../core/signals.js';
 import type { ClockOptions, WaitOptions, Work } from '../core/types.js';
-import { assertFunction, clockOption, optionsBag } from '../core/validate.js';
+import { assertFunction, clockOption, optionsBag, waitOptions } from '../core/validate.js';
 import { type Permit, PermitCore } from './PermitCore.js';
-import { waitOptions } from './waitOptions.js';
 
 /** Options of {@link Lock}. */
 export interface LockOptions extends ClockOptions {}

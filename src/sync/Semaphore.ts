@@ -1,8 +1,7 @@
 import { neverAborts } from '../core/signals.js';
 import type { ClockOptions, WaitOptions, Work } from '../core/types.js';
-import { assertFunction, clockOption, integerOption, optionsBag } from '../core/validate.js';
+import { assertFunction, clockOption, integerOption, optionsBag, waitOptions } from '../core/validate.js';
 import { type Permit, PermitCore } from './PermitCore.js';
-import { waitOptions } from './waitOptions.js';
 
 export type { Permit } from './PermitCore.js';
 
