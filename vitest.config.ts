@@ -8,7 +8,8 @@ export default defineConfig({
     // Examples and docs import the package by name, as users do; tests run them against the sources.
     alias: [
       { find: /^ferris$/, replacement: src('index.ts') },
-      { find: /^ferris\/testing$/, replacement: src('testing/index.ts') },
+      // Every subpath entry (ferris/testing, ferris/workers, ...) is src/<name>/index.ts.
+      { find: /^ferris\/([a-z]+)$/, replacement: src('$1/index.ts') },
     ],
   },
   test: {
