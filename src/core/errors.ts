@@ -144,3 +144,19 @@ export class RedisUnavailableError extends FerrisError {
     super(message, options);
   }
 }
+
+/**
+ * The warning Ferris emits through `process.emitWarning` (or `console.warn` where there is no `process`)
+ * when something went wrong that nobody was there to hear: a task failed and its outcome was never read
+ * (code `FERRIS_UNOBSERVED_TASK_ERROR`, the task's error as `cause`), as asyncio logs "Task exception was
+ * never retrieved". It is a warning, not a thrown error, so it does not extend {@link FerrisError}.
+ */
+export class FerrisWarning extends Error {
+  override name = 'FerrisWarning';
+  /** A stable code to filter on, e.g. `FERRIS_UNOBSERVED_TASK_ERROR`. */
+  readonly code: string;
+  constructor(message: string, code: string, options?: FerrisErrorOptions) {
+    super(message, options);
+    this.code = code;
+  }
+}

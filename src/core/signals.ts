@@ -135,8 +135,12 @@ export interface LinkSignalOptions {
   timeout?: number | undefined;
   /** Where the timeout's time comes from. @default systemClock */
   clock?: Clock | undefined;
-  /** Called once, synchronously, when the scope aborts (by its parent, its timeout or `abort()`), with the reason. */
-  onAbort?: ((reason: unknown) => void) | undefined;
+  /**
+   * Called once, synchronously, when the scope aborts (by its parent, its timeout or `abort()`), with the reason
+   * and whether the timeout caused it. When the parent has already aborted, it is called from `linkSignal`
+   * itself, before the scope is returned.
+   */
+  onAbort?: ((reason: unknown, timedOut: boolean) => void) | undefined;
   /** Builds the timeout's reason. @default a `TimeoutError` naming `timeout` */
   timeoutReason?: (() => unknown) | undefined;
 }
@@ -152,12 +156,12 @@ export interface LinkSignalOptions {
  */
 export class SignalScope {
   #controller: AbortController | undefined = undefined;
-  #state: 'open' | 'aborted' | 'disposed' = 'open';
+  #state: 'open' | 'aborted' | 'timed-out' | 'disposed' = 'open';
   #reason: unknown = undefined;
   #unlisten: (() => void) | undefined = undefined;
   #timer: unknown = undefined;
   #clock: Clock | undefined = undefined;
-  readonly #onAbort: ((reason: unknown) => void) | undefined;
+  readonly #onAbort: ((reason: unknown, timedOut: boolean) => void) | undefined;
 
   constructor(parent: AbortSignal | undefined, options?: LinkSignalOptions) {
     this.#onAbort = options?.onAbort;
@@ -173,7 +177,7 @@ export class SignalScope {
       this.#clock = clock;
       this.#timer = clock.setTimeout(() => {
         this.#clock = undefined;
-        this.abort(make === undefined ? new TimeoutError(undefined, { timeout }) : make());
+        this.#abort(make === undefined ? new TimeoutError(undefined, { timeout }) : make(), 'timed-out');
       }, timeout);
     }
   }
@@ -184,14 +188,19 @@ export class SignalScope {
     if (controller === undefined) {
       controller = sharedController();
       this.#controller = controller;
-      if (this.#state === 'aborted') controller.abort(this.#reason);
+      if (this.aborted) controller.abort(this.#reason);
     }
     return controller.signal;
   }
 
-  /** Whether the scope aborted. */
+  /** Whether the scope aborted (for any cause, its timeout included). */
   get aborted(): boolean {
-    return this.#state === 'aborted';
+    return this.#state === 'aborted' || this.#state === 'timed-out';
+  }
+
+  /** Whether the scope aborted because its timeout passed. */
+  get timedOut(): boolean {
+    return this.#state === 'timed-out';
   }
 
   /** The abort reason, once aborted; `undefined` before. */
@@ -206,12 +215,7 @@ export class SignalScope {
 
   /** Aborts the scope with `reason` (default: a `CancelledError`); nothing once aborted or disposed. */
   abort(reason: unknown = new CancelledError()): void {
-    if (this.#state !== 'open') return;
-    this.#state = 'aborted';
-    this.#reason = reason;
-    this.#detach();
-    this.#controller?.abort(reason);
-    this.#onAbort?.(reason);
+    this.#abort(reason, 'aborted');
   }
 
   /** Closes the scope without aborting it: its signal never aborts from now on. Safe to call twice. */
@@ -219,6 +223,15 @@ export class SignalScope {
     if (this.#state !== 'open') return;
     this.#state = 'disposed';
     this.#detach();
+  }
+
+  #abort(reason: unknown, state: 'aborted' | 'timed-out'): void {
+    if (this.#state !== 'open') return;
+    this.#state = state;
+    this.#reason = reason;
+    this.#detach();
+    this.#controller?.abort(reason);
+    this.#onAbort?.(reason, state === 'timed-out');
   }
 
   #detach(): void {

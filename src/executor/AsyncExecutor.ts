@@ -1,40 +1,34 @@
 import type { Clock } from '../core/Clock.js';
-import { type Context, callInContext, captureContext, runInContext } from '../core/context.js';
+import { captureContext } from '../core/context.js';
 import { CancelledError, ExecutorShutdownError } from '../core/errors.js';
 import type { ItemWork, Source, Work } from '../core/types.js';
 import {
   assertFunction,
   assertObject,
-  assertSource,
   booleanOption,
   clockOption,
   concurrencyOption,
-  describe,
   finiteOption,
   optionsBag,
   signalOption,
+  stringOption,
   timeoutOption,
 } from '../core/validate.js';
 import { Emitter, type Listener } from '../observe/Emitter.js';
+import { MapRun } from '../parallel/MapRun.js';
+import { readMapOptions } from '../parallel/mapOptions.js';
+import type { MapSlots, Outcome } from '../parallel/slots.js';
+import { AsyncTask, type AsyncTaskOptions, kOwn, kStart, kTake, type TaskOwner } from '../task/AsyncTask.js';
 import {
-  AsyncTask,
-  type AsyncTaskOptions,
-  kOwn,
-  kPark,
-  kStart,
-  kUnpark,
-  type TaskOwner,
-} from '../task/AsyncTask.js';
-import { MapCall, type MapHost, type Outcome } from './MapCall.js';
-import type {
-  AsyncExecutorEvents,
-  AsyncExecutorOptions,
-  ExecutorStats,
-  MapAsyncOptions,
-  ShutdownOptions,
-  SubmitOptions,
+  type AsyncExecutorEvents,
+  type AsyncExecutorOptions,
+  DEFAULT_MAX_WORKERS,
+  type ExecutorStats,
+  type MapAsyncOptions,
+  type ShutdownOptions,
+  type SubmitOptions,
 } from './options.js';
-import { RunQueue } from './RunQueue.js';
+import { type QueueEntry, RunQueue } from './RunQueue.js';
 
 export type {
   AsyncExecutorEvents,
@@ -45,14 +39,8 @@ export type {
   SubmitOptions,
 } from './options.js';
 
-type Entry = AsyncTask<unknown> | MapCall<unknown, unknown>;
-
 let executorCounter = 0;
 
-function startTask(this: AsyncTask<unknown>, now: number | undefined): void {
-  this[kStart](now);
-}
-const grantRun = (run: MapCall<unknown, unknown>): void => run.grant();
 const throwShutdown = (): never => {
   throw new ExecutorShutdownError();
 };
@@ -75,6 +63,12 @@ const throwShutdown = (): never => {
  * ```
  */
 export class AsyncExecutor implements AsyncDisposable {
+  /*
+   * Slots: `#busy` counts the slots in use, by running tasks and by map runs (an item, or the pull before it).
+   * The run queue holds one kind of entry, anything that can be offered a free slot (`kTake`): a queued task,
+   * or a map run asking for its next slot. Invariant: while a slot is free and nothing is pumping, no live
+   * entry waits, so a submission that finds a slot free starts at once without jumping a queue.
+   */
   /** The executor's label. */
   readonly name: string;
   /** The concurrency bound. */
@@ -82,8 +76,7 @@ export class AsyncExecutor implements AsyncDisposable {
   readonly #clock: Clock;
   /** Options handed to tasks submitted without options. */
   readonly #taskDefaults: AsyncTaskOptions | undefined;
-  readonly #queue = new RunQueue<Entry>();
-  /** Slots in use: running tasks, and the pulls, token waits and items of map runs. */
+  readonly #queue = new RunQueue();
   #busy = 0;
   #running = 0;
   /** Live tasks in the queue (a task cancelled there leaves the count at once, the ring lazily). */
@@ -98,12 +91,12 @@ export class AsyncExecutor implements AsyncDisposable {
    * has grown to twice the running count, which costs less per task than a Set's add and delete.
    */
   #started: AsyncTask<unknown>[] = [];
-  readonly #runs = new Set<MapCall<unknown, unknown>>();
+  readonly #runs = new Set<MapRun<unknown, unknown>>();
   #idleWaiters: (() => void)[] = [];
   readonly #owner: TaskOwner;
-  readonly #host: MapHost;
+  readonly #slots: MapSlots;
   readonly #events = new Emitter<AsyncExecutorEvents>();
-  /** Subscriptions to `taskStart`/`taskSettled`: the hot path builds no payload while there are none. */
+  /** Subscriptions to the task events: the hot path builds no payload while there are none. */
   #taskListeners = 0;
 
   /**
@@ -113,27 +106,44 @@ export class AsyncExecutor implements AsyncDisposable {
   constructor(options?: AsyncExecutorOptions | number) {
     const o =
       typeof options === 'number' ? { maxWorkers: options } : optionsBag('AsyncExecutor options', options);
-    this.maxWorkers = concurrencyOption('AsyncExecutor options.maxWorkers', o.maxWorkers, 10);
-    if (o.name !== undefined && typeof o.name !== 'string')
-      throw new TypeError(`AsyncExecutor options.name must be a string, got ${describe(o.name)}.`);
-    this.name = o.name ?? `Executor-${++executorCounter}`;
+    this.maxWorkers = concurrencyOption(
+      'AsyncExecutor options.maxWorkers',
+      o.maxWorkers,
+      DEFAULT_MAX_WORKERS,
+    );
+    this.name = stringOption('AsyncExecutor options.name', o.name) ?? `Executor-${++executorCounter}`;
     this.#clock = clockOption('AsyncExecutor options.clock', o.clock);
     this.#taskDefaults = o.clock === undefined ? undefined : { clock: this.#clock };
     this.#owner = {
       taskSettled: (task) => this.#taskSettled(task),
       workSettled: (task, now) => this.#workSettled(task, now),
-    };
-    const clock = this.#clock;
-    this.#host = {
-      clock,
-      requestSlot: (run) => this.#requestSlot(run),
-      itemStarted: () => {
-        this.#running++;
+      taskStarting: (task) => {
+        this.#queued--;
+        this.#begin(task);
       },
-      releaseSlot: (outcome) => this.#releaseSlot(outcome),
-      runSettled: (run) => {
-        this.#runs.delete(run);
-        this.#checkIdle();
+      readsFailure: () => this.#events.has('taskSettled'),
+    };
+    this.#slots = {
+      tryTake: () => {
+        if (this.#busy >= this.maxWorkers || this.#pumping || this.#queue.size > 0) return false;
+        this.#busy++;
+        return true;
+      },
+      wait: (grant) => {
+        const entry: QueueEntry = {
+          [kTake]: () => {
+            if (!grant()) return false;
+            this.#busy++;
+            return true;
+          },
+          cancel: () => {}, // the run is stopped on its own; its grant then declines the slot
+        };
+        this.#queue.push(entry, 0);
+        if (this.#busy < this.maxWorkers) this.#pump();
+      },
+      give: (outcome) => this.#give(outcome),
+      started: () => {
+        this.#running++;
       },
     };
   }
@@ -156,10 +166,8 @@ export class AsyncExecutor implements AsyncDisposable {
     if (options !== undefined) {
       assertObject('submitAsync options', options);
       priority = finiteOption('submitAsync options.priority', options.priority, 0);
-      if (options.name !== undefined && typeof options.name !== 'string')
-        throw new TypeError(`submitAsync options.name must be a string, got ${describe(options.name)}.`);
       taskOptions = {
-        name: options.name,
+        name: stringOption('submitAsync options.name', options.name),
         timeout: timeoutOption('submitAsync options.timeout', options.timeout),
         signal: signalOption('submitAsync options.signal', options.signal),
         clock: this.#clock,
@@ -172,16 +180,17 @@ export class AsyncExecutor implements AsyncDisposable {
     }
     const task = new AsyncTask<T>(fn, taskOptions);
     const t = task as AsyncTask<unknown>;
+    const startsNow = this.#busy < this.maxWorkers && !this.#pumping;
     this.#queued++; // undone by #workSettled if the task settles at once (signal already aborted)
-    task[kOwn](this.#owner, true);
+    task[kOwn](this.#owner, true, startsNow ? undefined : captureContext());
+    if (this.#taskListeners > 0) this.#events.emit('taskQueued', { task: t });
     if (task.status !== 'pending') return task;
-    if (this.#busy < this.maxWorkers && !this.#pumping) {
+    if (startsNow) {
       // No live entry waits while a slot is free, so this jumps no queue; the context is the current one.
       this.#queued--;
       this.#begin(t);
-      task[kStart]();
+      task[kStart](this.#taskListeners > 0 ? undefined : task.submittedAt);
     } else {
-      task[kPark](captureContext());
       this.#queue.push(t, priority);
       if (this.#busy < this.maxWorkers) this.#pump();
     }
@@ -190,49 +199,37 @@ export class AsyncExecutor implements AsyncDisposable {
 
   /**
    * Runs `fn(item, index, signal)` for every item on this executor's slots and resolves to the results in
-   * input order. Items are pulled lazily (Iterable or AsyncIterable) as slots free up. The first error rejects
-   * the call with that error, aborts the other items' signal and starts nothing new; with `stopOnError: false`
-   * everything runs and the call rejects with an `AggregateError` of every error in input order. Either way it
-   * settles only after every item it started has settled.
-   * @throws TypeError if `fn` is not a function, `items` is not iterable or an option has the wrong type;
-   * RangeError for a NaN `timeout`. Rejects with `ExecutorShutdownError` after `shutdown()`, with
-   * `signal.reason` on abort and with `TimeoutError` at the deadline.
+   * input order: `asyncParallelMap`'s engine and rules, with the executor's `maxWorkers` as the bound shared
+   * with submitted tasks. Items are pulled lazily (Iterable or AsyncIterable), each when a slot is free, and
+   * an item waits for its `limiter` token in its slot. The first error rejects the call with that error,
+   * aborts the other items' signal and starts nothing new; with `stopOnError: false` everything runs and the
+   * call rejects with an `AggregateError` of every error in input order. Either way it settles only after
+   * every item it started has settled, and the source of a call that stopped early has been closed.
+   * @throws TypeError if `fn` is not a function, `items` is not iterable, `maxConcurrent` is given or an option
+   * has the wrong type; RangeError for a NaN `timeout`. Rejects with `ExecutorShutdownError` after
+   * `shutdown()`, with `signal.reason` on abort and with `TimeoutError` at the deadline (which does not wait
+   * for a pending `next()` of the source; the slot it held comes back at once).
    * @example
    * ```ts
    * const pages = await executor.mapAsync((url, _i, signal) => fetch(url, { signal }), urls, { timeout: 10_000 });
    * ```
    */
   mapAsync<T, R>(fn: ItemWork<T, R>, items: Source<T>, options?: MapAsyncOptions<T>): Promise<R[]> {
-    assertFunction('mapAsync fn', fn);
-    assertSource('mapAsync items', items);
-    const o = optionsBag('mapAsync options', options);
-    const signal = signalOption('mapAsync options.signal', o.signal);
-    const stopOnError = booleanOption('mapAsync options.stopOnError', o.stopOnError, true);
-    const timeout = timeoutOption('mapAsync options.timeout', o.timeout);
-    if (o.onError !== undefined) assertFunction('mapAsync options.onError', o.onError);
-    const limiter = o.limiter;
-    if (limiter !== undefined && typeof (limiter as { acquire?: unknown } | null)?.acquire !== 'function')
-      throw new TypeError(
-        `mapAsync options.limiter must have an acquire() method, got ${describe(limiter)}.`,
-      );
+    const config = readMapOptions('mapAsync', fn, items, options, false);
+    if (options?.clock === undefined) config.clock = this.#clock;
     if (this.#shutdown) return Promise.reject(new ExecutorShutdownError());
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    const run = new MapCall<T, R>(
-      this.#host,
-      fn,
-      items,
-      {
-        signal,
-        stopOnError,
-        timeout,
-        onError: o.onError as ((error: unknown, item: unknown, index: number) => void) | undefined,
-        limiter,
+    if (config.signal?.aborted) return Promise.reject(config.signal.reason);
+    const runs = this.#runs;
+    const slots: MapSlots = {
+      ...this.#slots,
+      closed: () => {
+        runs.delete(run as MapRun<unknown, unknown>);
+        this.#checkIdle();
       },
-      captureContext(),
-    );
-    this.#runs.add(run as MapCall<unknown, unknown>);
-    run.start();
-    return run.promise;
+    };
+    const run = new MapRun(fn, items, config, false, slots);
+    runs.add(run as MapRun<unknown, unknown>);
+    return run.start();
   }
 
   /**
@@ -254,10 +251,7 @@ export class AsyncExecutor implements AsyncDisposable {
     this.#events.emit('shutdown', { cancelPending, wait });
     if (cancelPending) {
       const reason = new CancelledError(`Executor ${this.name} was shut down with cancelPending.`);
-      for (const entry of this.#queue.drain()) {
-        if (entry instanceof AsyncTask) entry.cancel(reason);
-        else entry.queued = false;
-      }
+      for (const entry of this.#queue.drain()) entry.cancel(reason);
       for (const run of [...this.#runs]) run.stop(reason);
       const started = this.#started;
       this.#started = [];
@@ -273,8 +267,9 @@ export class AsyncExecutor implements AsyncDisposable {
   }
 
   /**
-   * Calls `listener(payload)` on every later `event`: `taskStart` and `taskSettled` for tasks from
-   * `submitAsync` (map items are counted in `stats()` only), `shutdown` for each `shutdown()` call.
+   * Calls `listener(payload)` on every later `event`: `taskQueued`, `taskStart` and `taskSettled` for tasks from
+   * `submitAsync` (map items are counted in `stats()` only), `shutdown` for each `shutdown()` call. A
+   * `taskSettled` listener hears every failure, so failed tasks are then not reported as unread.
    * @returns An unsubscribe function; calling it again does nothing.
    * @throws TypeError if `listener` is not a function.
    * @example
@@ -307,7 +302,7 @@ export class AsyncExecutor implements AsyncDisposable {
     };
   }
 
-  /** Takes a slot for `task`, which the caller starts right after. */
+  /** Takes a slot for `task`, which starts right after. */
   #begin(task: AsyncTask<unknown>): void {
     this.#busy++;
     this.#running++;
@@ -319,7 +314,7 @@ export class AsyncExecutor implements AsyncDisposable {
   }
 
   /**
-   * Starts queued entries while slots are free. Re-entrant calls (work settling synchronously) are folded in.
+   * Offers free slots to queued entries, in order. Re-entrant calls (work settling synchronously) are folded in.
    * @param now A clock reading just taken (a settling task's `finishedAt`): the `startedAt` of the first task
    * started, unless a `taskStart` listener runs in between.
    */
@@ -327,33 +322,19 @@ export class AsyncExecutor implements AsyncDisposable {
     if (this.#pumping) return;
     this.#pumping = true;
     const queue = this.#queue;
+    let at = this.#taskListeners > 0 ? undefined : now;
     while (this.#busy < this.maxWorkers) {
       const entry = queue.shift();
       if (entry === undefined) break;
-      if (entry instanceof AsyncTask) {
-        if (entry.status !== 'pending') continue; // settled in the queue: already left the count
-        const context = entry[kUnpark]() as Context;
-        this.#queued--;
-        this.#begin(entry);
-        const at = this.#taskListeners > 0 ? undefined : now;
-        now = undefined;
-        callInContext(context, startTask, entry, at);
-      } else if (entry.wantsSlot) {
-        this.#busy++;
-        now = undefined; // the grant runs the map's code: the reading would go stale
-        runInContext(entry.context, grantRun, entry);
-      } else entry.queued = false;
+      // Whatever took the slot ran code of its own: the reading would go stale.
+      if (entry[kTake](at)) at = undefined;
     }
     this.#pumping = false;
     this.#checkIdle();
   }
 
-  #requestSlot(run: MapCall<unknown, unknown>): void {
-    this.#queue.push(run, 0);
-    if (this.#busy < this.maxWorkers) this.#pump();
-  }
-
-  #releaseSlot(outcome: Outcome | undefined): void {
+  /** A map run gives a slot back; `outcome` is set when an item ran in it. */
+  #give(outcome: Outcome | undefined): void {
     this.#busy--;
     if (outcome !== undefined) {
       if (--this.#running === 0) this.#started.length = 0;

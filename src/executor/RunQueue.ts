@@ -1,4 +1,17 @@
 import { RingBuffer } from '../core/RingBuffer.js';
+import { kTake } from '../task/AsyncTask.js';
+
+/**
+ * What waits in an executor's run queue: anything that can be offered a free slot. A queued `AsyncTask` is one
+ * (it takes the slot unless it settled while it waited); so is a map run asking for its next slot.
+ * @internal
+ */
+export interface QueueEntry {
+  /** Offered the slot just freed: true if it took it, false if it no longer wants one (the slot stays free). */
+  [kTake](now?: number): boolean;
+  /** The executor shuts down with `cancelPending`: the entry will never be offered a slot. */
+  cancel(reason: unknown): void;
+}
 
 /**
  * The executor's wait line: priority lanes over `RingBuffer`, highest priority first, FIFO within a lane.
@@ -10,13 +23,13 @@ import { RingBuffer } from '../core/RingBuffer.js';
  * a stream of distinct priorities costs one small ring per priority in use, not per entry.
  * @internal
  */
-interface Lane<E> {
+interface Lane<E = QueueEntry> {
   readonly priority: number;
   readonly ring: RingBuffer<E>;
 }
 
 /** @internal */
-export class RunQueue<E> {
+export class RunQueue<E = QueueEntry> {
   readonly #zero: Lane<E> = { priority: 0, ring: new RingBuffer<E>() };
   /** Every lane, the zero lane included, by descending priority. */
   #lanes: Lane<E>[] = [this.#zero];

@@ -1,8 +1,12 @@
-import type { ClockOptions, MapLimiter } from '../core/types.js';
+import type { ClockOptions } from '../core/types.js';
+import type { AsyncParallelMapOptions } from '../parallel/asyncParallelMap.js';
 
 import type { AsyncTask } from '../task/AsyncTask.js';
 
 /* The public option, stats and event shapes of AsyncExecutor (kept here so the class file stays readable). */
+
+/** How many tasks an executor runs at once unless told otherwise (PyFerris's default). */
+export const DEFAULT_MAX_WORKERS = 10;
 
 /** Options of {@link AsyncExecutor}. */
 export interface AsyncExecutorOptions extends ClockOptions {
@@ -24,19 +28,11 @@ export interface SubmitOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** Options of {@link AsyncExecutor.mapAsync}: those of `asyncParallelMap` except `maxConcurrent`. */
-export interface MapAsyncOptions<T = unknown> {
-  /** Aborts every item and rejects the call with `signal.reason`, once in-flight items have settled. */
-  signal?: AbortSignal | undefined;
-  /** Reject on the first error (aborting the other items); with `false`, run everything and reject with an `AggregateError`. @default true */
-  stopOnError?: boolean | undefined;
-  /** Milliseconds for the whole call; then the items abort and it rejects with `TimeoutError`. @default Infinity */
-  timeout?: number | undefined;
-  /** Called for every non-cancellation error as it happens, before the call settles. */
-  onError?: ((error: unknown, item: T, index: number) => void) | undefined;
-  /** Anything with `acquire(tokens, { signal })`, such as a `RateLimiter`: each item waits for one token. */
-  limiter?: MapLimiter | undefined;
-}
+/**
+ * Options of {@link AsyncExecutor.mapAsync}: those of `asyncParallelMap` except `maxConcurrent` (the executor's
+ * `maxWorkers` bounds the items, together with submitted tasks). `clock` defaults to the executor's.
+ */
+export type MapAsyncOptions<T = unknown> = Omit<AsyncParallelMapOptions<T>, 'maxConcurrent'>;
 
 /** Options of {@link AsyncExecutor.shutdown}. */
 export interface ShutdownOptions {
@@ -64,6 +60,8 @@ export interface ExecutorStats {
 
 /** Events of {@link AsyncExecutor}, subscribed with `executor.on(event, listener)`. */
 export interface AsyncExecutorEvents {
+  /** A task was accepted by `submitAsync` (it may start at once, right after); `task.submittedAt` is set. */
+  taskQueued: { task: AsyncTask<unknown> };
   /** A task from `submitAsync` took a slot and its work is about to be called (its status is still 'pending'). */
   taskStart: { task: AsyncTask<unknown> };
   /** A task from `submitAsync` settled (its status is final; its work may still be winding down). */

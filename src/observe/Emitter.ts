@@ -71,6 +71,11 @@ export class Emitter<Events extends object> {
     };
   }
 
+  /** Whether `event` has a listener now. */
+  has<K extends keyof Events>(event: K): boolean {
+    return this.#subscriptions.has(event);
+  }
+
   /**
    * Delivers `payload` to the listeners of `event`, in subscription order. A listener's error goes to
    * `onListenerError` and the remaining listeners still run; `emit` itself never throws because of a listener.

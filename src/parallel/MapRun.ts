@@ -1,23 +1,36 @@
 import { CancelledError, TimeoutError } from '../core/errors.js';
-import { isCancellation, onAbort, sharedController } from '../core/signals.js';
+import { isCancellation, linkSignal, type SignalScope } from '../core/signals.js';
 import type { ItemWork, Source } from '../core/types.js';
 import type { MapConfig } from './mapOptions.js';
 import { Puller } from './pull.js';
+import { CounterSlots, type MapSlots, type Outcome } from './slots.js';
 
 /**
- * One run of `asyncParallelMap` / `asyncParallelFilter`.
+ * Where a run is: 'running' until it stops (first error, abort, deadline) or runs out of items; 'stopped' while
+ * the items already started settle; 'closing' while the source's `return()` completes; then 'settled'.
+ */
+type Phase = 'running' | 'stopped' | 'closing' | 'settled';
+
+/** Where the pump of a run stands; 'detached' once a stop left it behind in a `next()` that does not settle. */
+type PumpState = 'off' | 'on' | 'pulling' | 'detached';
+
+/**
+ * The one map engine: one run of `asyncParallelMap`, `asyncParallelFilter` or `AsyncExecutor.mapAsync`.
  *
- * Hot path: arrays and sync iterables are processed by up to `maxConcurrent` async workers that each loop
- * `claim the next index -> await fn(item, index, signal) -> store`, the same shape as a hand-written worker
- * loop, so the per-item cost is the user's promise plus one await. An async function runs synchronously up to
- * its first await, so spawning the workers calls `fn` for the first `maxConcurrent` items at once. With room
- * for every item and no limiter, `#startAll` calls `fn` for every item in one synchronous loop instead and
- * waits with `Promise.all`. Async iterables cannot be pulled concurrently, so one pump pulls an item whenever a
- * slot is free and starts it.
+ * Its room comes from a {@link MapSlots}. With the plain counter of a standalone map it keeps three fast paths:
+ * - room for every item and no limiter: `#startAll` calls `fn` for every item in one synchronous loop and
+ *   waits with `Promise.all` (no closure or promise of ours per item);
+ * - arrays and sync iterables: up to `maxConcurrent` async workers, each one slot of the counter, loop
+ *   `claim the next index -> await fn(item, index, signal) -> store`, the shape of a hand-written worker loop;
+ * - otherwise (async sources, or any source on an executor's slots) one pump takes a slot, pulls one item and
+ *   starts it in that slot, which the item gives back when it settles.
+ * Each item waits for its limiter token (if any) in its slot, so token waits run up to the bound at once and
+ * are requested in input order.
  *
- * Invariants: `#active` counts the workers (or the pump and its started items) plus the starter itself; the run
- * settles exactly once, when it drops to 0, so every started call of `fn` has settled first. One
- * AbortController per run: its signal is every item's signal and aborts once, on the first stop.
+ * Invariants: `#active` counts the workers, the pump and the items it started, plus the starter itself; the
+ * run settles exactly once, after it drops to 0 (so every started call of `fn` has settled) and the source of
+ * a run that stopped early was closed. The items share one cancel scope (`linkSignal`): the caller's signal
+ * and the deadline abort it, and so does the first stop.
  * @internal
  */
 export class MapRun<T, R> {
@@ -26,36 +39,41 @@ export class MapRun<T, R> {
   readonly #fn: ItemWork<T, R>;
   readonly #items: Source<T>;
   readonly #config: MapConfig<T>;
-  readonly #controller = sharedController();
-  readonly #signal = this.#controller.signal;
+  readonly #slots: MapSlots;
+  readonly #counter: boolean;
+  #scope!: SignalScope;
+  #signal!: AbortSignal;
+  #phase: Phase = 'running';
+  #pump: PumpState = 'off';
   #out: R[] = [];
   #pending: unknown[] | undefined = undefined;
   #pulled: T[] | undefined = undefined;
-  readonly #acquireOptions: { signal: AbortSignal };
+  #acquireOptions!: { signal: AbortSignal };
   readonly #limited: boolean;
   #array: ArrayLike<T> | undefined;
   #n = 0;
   #next = 0;
   #active = 1;
-  #stopped = false;
-  #settled = false;
-  #hasRejection = false;
   #rejection: unknown = undefined;
   #errors: [number, unknown][] | undefined = undefined;
   #resolve!: (value: R[]) => void;
   #reject!: (error: unknown) => void;
-  #timer: unknown = undefined;
-  #removeAbort: (() => void) | undefined = undefined;
   #source: Puller<T> | undefined = undefined;
-  #running = 0;
-  #wake: (() => void) | undefined = undefined;
-  #pumpDetached = false;
+  /** Wakes a pump waiting for a slot: true with the slot taken, false when the run stopped. */
+  #wake: ((granted: boolean) => void) | undefined = undefined;
 
-  constructor(fn: ItemWork<T, R>, items: Source<T>, config: MapConfig<T>, keepItems: boolean) {
+  constructor(
+    fn: ItemWork<T, R>,
+    items: Source<T>,
+    config: MapConfig<T>,
+    keepItems: boolean,
+    slots?: MapSlots,
+  ) {
     this.#fn = fn;
     this.#items = items;
     this.#config = config;
-    this.#acquireOptions = { signal: this.#signal };
+    this.#counter = slots === undefined;
+    this.#slots = slots ?? new CounterSlots(config.maxConcurrent);
     this.#limited = config.limiter !== undefined;
     if (Array.isArray(items)) {
       this.#array = items;
@@ -69,21 +87,21 @@ export class MapRun<T, R> {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    const { signal, timeout, clock, maxConcurrent } = this.#config;
-    if (signal !== undefined)
-      this.#removeAbort = onAbort(signal, () => this.#stop(signal.reason, signal.reason));
-    if (timeout !== Number.POSITIVE_INFINITY)
-      this.#timer = clock.setTimeout(() => {
-        this.#timer = undefined;
-        const error = new TimeoutError(`The map did not finish within ${timeout} ms.`, { timeout });
-        this.#stop(error, error);
-      }, timeout);
-    const noLimiter = !this.#limited;
-    if (this.#array !== undefined && noLimiter && maxConcurrent >= this.#n) this.#startAll();
-    else if (this.#array !== undefined) {
+    const { signal, timeout, clock, maxConcurrent, name } = this.#config;
+    this.#scope = linkSignal(signal, {
+      timeout,
+      clock,
+      timeoutReason: () => new TimeoutError(`${name} did not finish within ${timeout} ms.`, { timeout }),
+      onAbort: (reason) => this.#stop(reason, reason),
+    });
+    this.#signal = this.#scope.signal;
+    this.#acquireOptions = { signal: this.#signal };
+    const fast = this.#counter && !this.#limited;
+    if (this.#array !== undefined && fast && maxConcurrent >= this.#n) this.#startAll();
+    else if (this.#array !== undefined && this.#counter) {
       const n = this.#n;
       this.#out = new Array<R>(n);
-      for (let w = 0; w < maxConcurrent && w < n && !this.#stopped; w++) {
+      for (let w = 0; w < maxConcurrent && w < n && this.#phase === 'running'; w++) {
         this.#active++;
         void this.#arrayWorker();
       }
@@ -94,27 +112,33 @@ export class MapRun<T, R> {
         this.#sourceFailed(error);
       }
       const source = this.#source;
-      if (source !== undefined && !source.async && noLimiter && maxConcurrent === Number.POSITIVE_INFINITY)
-        this.#startAll();
-      else if (source?.async) {
-        this.#active++;
-        void this.#pump();
-      } else if (source !== undefined) {
-        for (let w = 0; w < maxConcurrent && !source.finished && !this.#stopped; w++) {
+      if (source === undefined) {
+        // the source failed to open: nothing to run
+      } else if (!source.async && fast && maxConcurrent === Number.POSITIVE_INFINITY) this.#startAll();
+      else if (!source.async && this.#counter) {
+        for (let w = 0; w < maxConcurrent && !source.finished && this.#phase === 'running'; w++) {
           this.#active++;
           void this.#iterWorker();
         }
+      } else {
+        this.#active++;
+        this.#pump = 'on';
+        void this.#runPump();
       }
     }
     this.#release();
     return promise;
   }
 
+  /** Stops the run from outside (an executor's cancelling shutdown): rejects with `reason` once items settled. */
+  stop(reason: unknown): void {
+    this.#stop(reason, reason);
+  }
+
   /**
    * Unbounded fast path (no limiter, room for every item): calls `fn` for every item in one synchronous loop
-   * and waits with `Promise.all`, which costs no closure or promise of ours per item. If some item rejects,
-   * `Promise.all` gives up early; the run then watches every item on its own (`#watchEach`), so it still
-   * reports each error and settles only after all of them settled.
+   * and waits with `Promise.all`. If some item rejects, `Promise.all` gives up early; the run then watches every
+   * item on its own (`#watchEach`), so it still reports each error and settles only after all of them settled.
    */
   #startAll(): void {
     const fn = this.#fn;
@@ -124,7 +148,7 @@ export class MapRun<T, R> {
     const array = this.#array;
     if (array !== undefined) {
       const n = this.#n;
-      for (let j = 0; j < n && !this.#stopped; j++) {
+      for (let j = 0; j < n && this.#phase === 'running'; j++) {
         const item = array[j] as T;
         try {
           pending[j] = fn(item, j, signal);
@@ -138,7 +162,7 @@ export class MapRun<T, R> {
       const pulled: T[] = [];
       this.#pulled = pulled;
       if (this.seen !== undefined) this.seen = pulled;
-      while (!this.#stopped) {
+      while (this.#phase === 'running') {
         let r: IteratorResult<T>;
         try {
           r = source.nextSync();
@@ -158,7 +182,7 @@ export class MapRun<T, R> {
       }
     }
     this.#active++;
-    if (this.#stopped) {
+    if (this.#phase !== 'running') {
       this.#watchEach();
       return;
     }
@@ -192,7 +216,7 @@ export class MapRun<T, R> {
   // The two workers keep few locals on purpose: every await saves and restores the live locals of the
   // function, and they await once per item (measured: ~10 ns per item at concurrency 1).
   async #arrayWorker(): Promise<void> {
-    while (!this.#stopped) {
+    while (this.#phase === 'running') {
       const j = this.#next;
       if (j >= this.#n) break;
       this.#next = j + 1;
@@ -207,7 +231,7 @@ export class MapRun<T, R> {
   }
 
   async #iterWorker(): Promise<void> {
-    while (!this.#stopped && !this.#source!.finished) {
+    while (this.#phase === 'running' && !this.#source!.finished) {
       let r: IteratorResult<T>;
       try {
         r = this.#source!.nextSync();
@@ -228,47 +252,73 @@ export class MapRun<T, R> {
     this.#release();
   }
 
-  /** Pulls an async source whenever a slot is free; holds one `#active` count until it stops pulling. */
-  async #pump(): Promise<void> {
+  /**
+   * Takes a slot, pulls one item in it and starts the item there, for as long as the run goes on. Holds one
+   * `#active` count until it stops pulling. A stop during a pull of an async source leaves the pump behind
+   * ('detached'): the slot and the count are given back at once, and whatever the pull brings is dropped.
+   */
+  async #runPump(): Promise<void> {
     const source = this.#source!;
-    const max = this.#config.maxConcurrent;
-    while (!this.#stopped) {
-      if (this.#running >= max) {
-        await new Promise<void>((resolve) => {
-          this.#wake = resolve;
-        });
-        continue;
+    const slots = this.#slots;
+    while (this.#phase === 'running') {
+      if (!slots.tryTake() && !(await this.#waitForSlot())) break;
+      if (this.#phase !== 'running') {
+        slots.give();
+        break;
       }
       let r: IteratorResult<T>;
       try {
-        r = await source.nextAsync();
+        if (source.async) {
+          this.#pump = 'pulling';
+          r = await source.nextAsync();
+        } else r = source.nextSync();
       } catch (error) {
-        if (this.#pumpDetached) return;
+        if (this.#pump === 'detached') return;
+        this.#pump = 'on';
+        slots.give();
         this.#sourceFailed(error);
         break;
       }
-      // Stopped while pulling: the run no longer waits for the pump, and the pulled item is dropped.
-      if (this.#pumpDetached) return;
-      if (this.#stopped || r.done) break;
+      if (this.#pump === 'detached') return;
+      this.#pump = 'on';
+      if (this.#phase !== 'running' || r.done) {
+        slots.give();
+        break;
+      }
       const j = this.#next++;
       if (this.seen !== undefined) this.seen[j] = r.value;
-      this.#running++;
       this.#active++;
       void this.#runItem(r.value, j);
     }
+    this.#pump = 'off';
     this.#release();
   }
 
+  #waitForSlot(): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      this.#wake = resolve;
+      this.#slots.wait(() => {
+        if (this.#wake !== resolve) return false; // stopped meanwhile: the slot is not wanted
+        this.#wake = undefined;
+        resolve(true);
+        return true;
+      });
+    });
+  }
+
+  /** Runs one item of the pump in the slot it holds, then gives the slot back. */
   async #runItem(item: T, j: number): Promise<void> {
-    if (this.#config.limiter === undefined || (await this.#acquire(item, j))) {
+    let outcome: Outcome | undefined;
+    if (!this.#limited || (await this.#acquire(item, j))) {
+      this.#slots.started?.();
       try {
         this.#out[j] = await this.#fn(item, j, this.#signal);
+        outcome = 'completed';
       } catch (error) {
-        this.#fail(error, item, j);
+        outcome = this.#fail(error, item, j) ? 'failed' : 'cancelled';
       }
     }
-    this.#running--;
-    this.#wakePump();
+    this.#slots.give(outcome);
     this.#release();
   }
 
@@ -280,57 +330,67 @@ export class MapRun<T, R> {
       this.#fail(error, item, j);
       return false;
     }
-    return !this.#stopped;
+    return this.#phase === 'running';
   }
 
-  #wakePump(): void {
-    const wake = this.#wake;
-    if (wake !== undefined) {
-      this.#wake = undefined;
-      wake();
-    }
-  }
-
-  /** An item (or its limiter wait) failed. Cancellations after the run stopped are not failures. */
-  #fail(error: unknown, item: T, index: number): void {
-    if (this.#signal.aborted && isCancellation(error, this.#signal)) return;
+  /**
+   * An item (or its limiter wait) failed; returns false for a cancellation after the run stopped, which is not
+   * a failure. The first failure stops the run (`stopOnError`) or joins the aggregate.
+   */
+  #fail(error: unknown, item: T, index: number): boolean {
+    if (this.#phase !== 'running' && isCancellation(error, this.#signal)) return false;
     if (this.#config.stopOnError)
       this.#stop(
         error,
-        new CancelledError('Cancelled because another item of the map failed.', { cause: error }),
+        new CancelledError(`Cancelled because another item of ${this.#config.name} failed.`, {
+          cause: error,
+        }),
       );
     else {
       this.#errors ??= [];
       this.#errors.push([index, error]);
     }
     const onError = this.#config.onError;
-    if (onError === undefined) return;
+    if (onError === undefined) return true;
     try {
       onError(error, item, index);
     } catch (hookError) {
       // The hook's error reaches the caller (the item's error already reached the hook), also when this very
       // item's error stopped the run a moment ago.
-      if (this.#stopped && this.#rejection === error && !this.#settled) this.#rejection = hookError;
+      if (this.#phase === 'stopped' && this.#rejection === error) this.#rejection = hookError;
       else
-        this.#stop(hookError, new CancelledError('Cancelled because onError threw.', { cause: hookError }));
+        this.#stop(
+          hookError,
+          new CancelledError(`Cancelled because onError of ${this.#config.name} threw.`, {
+            cause: hookError,
+          }),
+        );
     }
+    return true;
   }
 
   #sourceFailed(error: unknown): void {
-    this.#stop(error, new CancelledError('Cancelled because the source of the map threw.', { cause: error }));
+    this.#stop(
+      error,
+      new CancelledError(`Cancelled because the source of ${this.#config.name} threw.`, { cause: error }),
+    );
   }
 
   /** Starts nothing more and aborts the items' signal; the first stop decides the rejection. */
   #stop(rejection: unknown, reason: unknown): void {
-    if (this.#stopped || this.#settled) return;
-    this.#stopped = true;
-    this.#hasRejection = true;
+    if (this.#phase !== 'running') return;
+    this.#phase = 'stopped';
     this.#rejection = rejection;
-    this.#controller.abort(reason);
-    this.#wakePump();
-    if (this.#source?.pulling && !this.#pumpDetached) {
-      // A pending next() of the source cannot be cancelled: do not wait for it.
-      this.#pumpDetached = true;
+    this.#scope.abort(reason);
+    const wake = this.#wake;
+    if (wake !== undefined) {
+      this.#wake = undefined;
+      wake(false);
+    }
+    if (this.#pump === 'pulling') {
+      // A pending next() of the source cannot be cancelled: do not wait for it, and free its slot.
+      this.#pump = 'detached';
+      this.#slots.give();
       this.#release();
     }
   }
@@ -339,13 +399,11 @@ export class MapRun<T, R> {
     if (--this.#active === 0) this.#finish();
   }
 
+  /** Every started item settled: close a source left early, then settle. */
   #finish(): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    this.#removeAbort?.();
-    this.#removeAbort = undefined;
-    if (this.#timer !== undefined) this.#config.clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
+    if (this.#phase === 'closing' || this.#phase === 'settled') return;
+    this.#phase = 'closing';
+    this.#scope.dispose();
     let closing: Promise<void> | undefined;
     try {
       closing = this.#source?.close();
@@ -361,10 +419,13 @@ export class MapRun<T, R> {
   }
 
   #settle(): void {
-    if (this.#hasRejection) this.#reject(this.#rejection);
+    const stopped = this.#scope.aborted;
+    this.#phase = 'settled';
+    this.#slots.closed?.();
+    if (stopped) this.#reject(this.#rejection);
     else if (this.#errors !== undefined) {
       const errors = this.#errors.sort((a, b) => a[0] - b[0]).map((e) => e[1]);
-      this.#reject(new AggregateError(errors, `${errors.length} item(s) of the map failed.`));
+      this.#reject(new AggregateError(errors, `${errors.length} item(s) of ${this.#config.name} failed.`));
     } else this.#resolve(this.#out);
   }
 }

@@ -6,6 +6,7 @@ import {
   booleanOption,
   clockOption,
   concurrencyOption,
+  describe,
   functionOption,
   limiterOption,
   optionsBag,
@@ -16,6 +17,8 @@ import type { AsyncParallelMapOptions } from './asyncParallelMap.js';
 
 /** The checked options of one map call. @internal */
 export interface MapConfig<T> {
+  /** The entry point's name, for messages. */
+  name: string;
   maxConcurrent: number;
   signal: AbortSignal | undefined;
   stopOnError: boolean;
@@ -25,17 +28,26 @@ export interface MapConfig<T> {
   clock: Clock;
 }
 
-/** Checks a map's arguments once, synchronously; `name` prefixes every message. @internal */
+/**
+ * Checks a map's arguments once, synchronously; `name` prefixes every message. `bounded: false` (mapAsync)
+ * refuses `maxConcurrent`, which the executor's bound replaces. @internal
+ */
 export function readMapOptions<T>(
   name: string,
   fn: unknown,
   items: unknown,
   options: AsyncParallelMapOptions<T> | undefined,
+  bounded = true,
 ): MapConfig<T> {
   assertFunction(`${name} fn`, fn);
   assertSource(`${name} items`, items);
   const o = optionsBag(`${name} options`, options);
+  if (!bounded && o.maxConcurrent !== undefined)
+    throw new TypeError(
+      `${name} options.maxConcurrent is not an option here (the executor's maxWorkers bounds the items), got ${describe(o.maxConcurrent)}.`,
+    );
   return {
+    name,
     maxConcurrent: concurrencyOption(
       `${name} options.maxConcurrent`,
       o.maxConcurrent,

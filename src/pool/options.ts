@@ -1,5 +1,5 @@
 import type { Clock } from '../core/Clock.js';
-import type { ClockOptions, WaitOptions } from '../core/types.js';
+import type { ClockOptions } from '../core/types.js';
 import {
   assertFunction,
   assertObject,
@@ -8,8 +8,6 @@ import {
   describe,
   durationOption,
   integerOption,
-  optionsBag,
-  signalOption,
   timeoutOption,
 } from '../core/validate.js';
 

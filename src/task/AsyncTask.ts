@@ -1,7 +1,18 @@
 import { type Clock, systemClock } from '../core/Clock.js';
+import { type Context, callInContext } from '../core/context.js';
 import { CancelledError, TimeoutError } from '../core/errors.js';
+import { linkSignal, type SignalScope } from '../core/signals.js';
 import type { ClockOptions, Work } from '../core/types.js';
-import { assertFunction, clockOption, optionsBag, signalOption, timeoutOption } from '../core/validate.js';
+import {
+  assertFunction,
+  clockOption,
+  isThenable,
+  optionsBag,
+  signalOption,
+  stringOption,
+  timeoutOption,
+} from '../core/validate.js';
+import { Limits, reportIfUnread, takesNoSignal } from './taskSupport.js';
 
 /** Where a task is in its life: it moves from 'pending' to 'running' to one of the three final states, once. */
 export type TaskStatus = 'pending' | 'running' | 'fulfilled' | 'rejected' | 'cancelled';
@@ -26,50 +37,24 @@ export interface TaskOwner {
   taskSettled(task: AsyncTask<unknown>): void;
   /** The work has settled (or will never run): its slot is free. `now`: its clock reading then, for {@link kStart}. */
   workSettled(task: AsyncTask<unknown>, now?: number): void;
+  /** The task takes the slot its owner offered with {@link kTake}, and starts right after. */
+  taskStarting?(task: AsyncTask<unknown>): void;
+  /** Whether the owner hears of this failure itself (a group rejects with it; a listener receives it). */
+  readsFailure?(task: AsyncTask<unknown>): boolean;
 }
 
-/** @internal Hands a task to an owner, which then starts it with {@link kStart}. */
+/** @internal Hands a task to an owner, which then starts it with {@link kStart} or offers it a slot with {@link kTake}. */
 export const kOwn: unique symbol = Symbol('ferris.task.own');
-/** @internal Parks a value (the submitter's context) in a waiting owned task, in a field unused until it settles. */
-export const kPark: unique symbol = Symbol('ferris.task.park');
-/** @internal Takes back the value parked with {@link kPark} (undefined once the task settled). */
-export const kUnpark: unique symbol = Symbol('ferris.task.unpark');
 /** @internal Starts an owned task now; `now`, if given, is a clock reading just taken, used as `startedAt`. */
 export const kStart: unique symbol = Symbol('ferris.task.start');
+/**
+ * @internal Offers a queued owned task the slot just freed: returns false (the slot stays free) when the task
+ * settled while it waited; otherwise tells the owner (`taskStarting`) and starts the task in the context
+ * captured when it was handed over.
+ */
+export const kTake: unique symbol = Symbol('ferris.task.take');
 
 let taskCounter = 0;
-
-/** A task's rare settings, allocated only when it has a timeout, a signal or a clock of its own. */
-class Limits {
-  timer: unknown = undefined;
-  listener: (() => void) | undefined = undefined;
-  armed = false;
-  constructor(
-    readonly clock: Clock,
-    readonly timeout: number,
-    readonly signal: AbortSignal | undefined,
-  ) {}
-}
-
-/**
- * Spare controllers. On Node 20 creating an AbortSignal costs about a microsecond and 760 bytes, more than all
- * the rest of a task, so the signal of work that settled on its own (never aborted, nothing listening to it any
- * more) goes to the next task started instead of to the garbage collector. `getEventListeners` (Node) tells
- * whether anything still listens; where it is missing, nothing is reused.
- */
-const spare: AbortController[] = [];
-const MAX_SPARE = 64;
-const listenersOf = (
-  (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.(
-    'node:events',
-  ) as { getEventListeners?: (target: EventTarget, type: string) => unknown[] } | undefined
-)?.getEventListeners;
-
-// Called only while the task is 'running', so never on an aborted controller (aborting leaves 'running').
-function recycle(controller: AbortController): void {
-  if (listenersOf === undefined || spare.length >= MAX_SPARE) return;
-  if (listenersOf(controller.signal, 'abort').length === 0) spare.push(controller);
-}
 
 // One shared promise executor instead of a closure per task.
 let capturedResolve: ((value: never) => void) | undefined;
@@ -78,6 +63,9 @@ const capture = (resolve: (value: never) => void): void => {
 };
 const ignore = (): void => {};
 const promiseThen = Promise.prototype.then;
+/** Set while Ferris itself attaches its handler, whose `constructor` read is not a reader's. */
+let attaching = false;
+let isUnread: (task: AsyncTask<unknown>) => boolean;
 
 /**
  * One unit of work with a name, a status, timings, a timeout and cancellation (PyFerris `AsyncTask`).
@@ -88,9 +76,14 @@ const promiseThen = Promise.prototype.then;
  * Cancelling (`cancel()`, the `signal` option) and timing out settle the task at once, without waiting for
  * the work: a cancelled task rejects with the reason and is 'cancelled'; a timed-out one rejects with
  * `TimeoutError` and is 'rejected'. In both cases the work's signal aborts with that same error, and whatever
- * the work produces later is dropped. A task that rejects while nobody awaits it is not an unhandled
- * rejection. The signal belongs to the work until the work settles: the signal of work that settled on its
- * own, with no listener left on it, may be handed to a later task.
+ * the work produces later is dropped. The signal belongs to this task for life: it never aborts after the
+ * work settled on its own. Work written as `() => ...` (no parameter) cannot read a signal and is called
+ * without one, which saves creating it.
+ *
+ * A task that rejects while nobody awaits it is never an unhandled rejection. If it fails and nobody reads its
+ * outcome (no `await`, `then`, `catch` or `finally`, `error` never read, and no owner that hears of it) by
+ * the next macrotask, the failure is reported once through `process.emitWarning` as a `FerrisWarning` with
+ * code `FERRIS_UNOBSERVED_TASK_ERROR` and the error as `cause`.
  *
  * @example
  * ```ts
@@ -105,22 +98,30 @@ export class AsyncTask<T> extends Promise<T> {
    * is `Promise` directly, with no extra promise and no extra microtask, which a plain thenable costs (about
    * 3x the time of the whole task under `Promise.all`). So `constructor` on the prototype is a getter that
    * answers `Promise` once the task is owned or started. A bare pending task answers `AsyncTask` instead, so
-   * `await` and `Promise.resolve()` treat it as a thenable and call `then()`, which starts it. Fields are kept
-   * few: an executor holds one task per queued submission (SPEC §4 counts bytes per queued task).
+   * `await` and `Promise.resolve()` treat it as a thenable and call `then()`, which starts it. Both `await`
+   * and `then()` pass through that getter or `then()`, which is how the task knows its outcome is read.
+   * Fields are kept few: an executor holds one task per queued submission (SPEC §4 counts bytes per task).
    */
   /** The label, or the task number until the default label is first read. */
   #name: string | number;
-  /** The work until it starts; its controller while it runs; then nothing. */
-  #work: Work<T> | AbortController | undefined;
+  /** The work until it starts; then nothing. */
+  #work: Work<T> | undefined;
   #status: TaskStatus = 'pending';
-  /** The value once fulfilled, the reason once rejected or cancelled; while pending, a value parked by the owner. */
+  /** The value once fulfilled, the reason once rejected or cancelled. */
   #outcome: unknown = undefined;
   /** Settles the promise; a rejection goes through it too, as an already rejected promise (one function kept, not two). */
   #resolve: ((value: unknown) => void) | undefined;
   /** The executor or group that starts the task, if any. */
   #owner: TaskOwner | undefined = undefined;
+  /** The context captured when an owner queued the task, to start it in. */
+  #context: Context = undefined;
   /** The rare settings (timeout, signal, clock), if any. */
   #limits: Limits | undefined;
+  /** The cancel scope of the work: made when armed (timeout or signal) or when the work takes a signal. */
+  #scope: SignalScope | undefined = undefined;
+  /** Someone read the outcome (await, then, error). */
+  #read = false;
+  #submittedAt: number | undefined = undefined;
   #startedAt: number | undefined = undefined;
   #finishedAt: number | undefined = undefined;
 
@@ -128,9 +129,13 @@ export class AsyncTask<T> extends Promise<T> {
     Object.defineProperty(AsyncTask.prototype, 'constructor', {
       configurable: true,
       get(this: object): PromiseConstructor | typeof AsyncTask {
-        return #status in this && this.#isBarePending() ? AsyncTask : Promise;
+        if (!(#status in this)) return Promise;
+        // `await task` and `Promise.resolve(task)` read this: the outcome is read.
+        if (!attaching) this.#read = true;
+        return this.#isBarePending() ? AsyncTask : Promise;
       },
     });
+    isUnread = (task) => !task.#read;
   }
 
   /** Promises derived with `then()` are plain promises. */
@@ -145,12 +150,10 @@ export class AsyncTask<T> extends Promise<T> {
   constructor(fn: Work<T>, options?: AsyncTaskOptions) {
     assertFunction('AsyncTask fn', fn);
     let limits: Limits | undefined;
-    let name: string | number | undefined;
+    let name: string | undefined;
     if (options !== undefined) {
       const o = optionsBag('AsyncTask options', options);
-      if (o.name !== undefined && typeof o.name !== 'string')
-        throw new TypeError(`AsyncTask options.name must be a string, got ${typeof o.name}.`);
-      name = o.name;
+      name = stringOption('AsyncTask options.name', o.name);
       const timeout = timeoutOption('AsyncTask options.timeout', o.timeout);
       const signal = signalOption('AsyncTask options.signal', o.signal);
       const clock = o.clock === undefined ? systemClock : clockOption('AsyncTask options.clock', o.clock);
@@ -189,9 +192,15 @@ export class AsyncTask<T> extends Promise<T> {
     return this.#status === 'fulfilled' ? (this.#outcome as T) : undefined;
   }
 
-  /** The rejection reason, once rejected or cancelled; `undefined` before. */
+  /** The rejection reason, once rejected or cancelled; `undefined` before. Reading it counts as reading the outcome. */
   get error(): unknown {
+    this.#read = true;
     return this.#status === 'rejected' || this.#status === 'cancelled' ? this.#outcome : undefined;
+  }
+
+  /** Clock time (ms) when the task was handed to its executor or group, or started, whichever came first. */
+  get submittedAt(): number | undefined {
+    return this.#submittedAt ?? this.#startedAt;
   }
 
   /** Clock time (ms) when the work started, if it did. */
@@ -226,6 +235,7 @@ export class AsyncTask<T> extends Promise<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
+    this.#read = true;
     if (this.#isBarePending()) this.#start();
     return super.then(onFulfilled, onRejected);
   }
@@ -238,13 +248,9 @@ export class AsyncTask<T> extends Promise<T> {
   cancel(reason?: unknown): void {
     if (this.isDone) return;
     const why = reason === undefined ? new CancelledError(`Task ${this.name} was cancelled.`) : reason;
-    const wasRunning = this.#status === 'running';
-    const work = this.#work;
-    this.#status = 'cancelled';
-    this.#outcome = why;
-    this.#finish();
-    if (wasRunning) (work as AbortController).abort(why);
-    else this.#neverRuns();
+    if (this.#scope !== undefined)
+      this.#scope.abort(why); // settles the task through #scopeAborted
+    else this.#stopped('cancelled', why);
   }
 
   override get [Symbol.toStringTag](): string {
@@ -252,25 +258,15 @@ export class AsyncTask<T> extends Promise<T> {
   }
 
   /**
-   * @internal Hands the task to `owner`, which will start it with {@link kStart}. With `armNow`, the timeout
-   * starts counting at once (queue time included, as `submitAsync` promises) instead of at start.
+   * @internal Hands the task to `owner`, which will start it with {@link kStart} or {@link kTake}. With
+   * `armNow`, the timeout starts counting at once (queue time included, as `submitAsync` promises) instead of
+   * at start. `context`: where the task will start, for a task that waits for a slot.
    */
-  [kOwn](owner: TaskOwner, armNow: boolean): void {
+  [kOwn](owner: TaskOwner, armNow: boolean, context?: Context): void {
     this.#owner = owner;
+    this.#context = context;
+    this.#submittedAt = this.#now();
     if (armNow) this.#arm();
-  }
-
-  /** @internal See {@link kPark}. */
-  [kPark](value: unknown): void {
-    if (this.#status === 'pending') this.#outcome = value;
-  }
-
-  /** @internal See {@link kUnpark}. */
-  [kUnpark](): unknown {
-    if (this.#status !== 'pending') return undefined;
-    const value = this.#outcome;
-    this.#outcome = undefined;
-    return value;
   }
 
   /** @internal Starts an owned task (no-op if it already settled, e.g. cancelled or timed out in the queue). */
@@ -278,50 +274,60 @@ export class AsyncTask<T> extends Promise<T> {
     if (this.#status === 'pending') this.#start(now);
   }
 
+  /** @internal See {@link kTake}. */
+  [kTake](now?: number): boolean {
+    if (this.#status !== 'pending') return false;
+    this.#owner!.taskStarting?.(this as AsyncTask<unknown>);
+    const context = this.#context;
+    this.#context = undefined;
+    callInContext(context, this.#start, this, now);
+    return true;
+  }
+
   /** Pending and not owned: `execute()`, `then()` and `await` start it. */
   #isBarePending(): boolean {
     return this.#status === 'pending' && this.#owner === undefined;
   }
 
+  /** Opens the cancel scope of a task with a timeout or a signal (once). */
   #arm(): void {
     const limits = this.#limits;
-    if (limits === undefined || limits.armed) return;
-    limits.armed = true;
-    const signal = limits.signal;
-    if (signal !== undefined) {
-      if (signal.aborted) {
-        this.cancel(signal.reason);
-        return;
-      }
-      limits.listener = () => this.cancel(signal.reason);
-      signal.addEventListener('abort', limits.listener, { once: true });
-    }
-    if (limits.timeout !== Number.POSITIVE_INFINITY)
-      limits.timer = limits.clock.setTimeout(() => this.#timedOut(), limits.timeout);
+    if (limits === undefined || this.#scope !== undefined) return;
+    const { timeout, signal, clock } = limits;
+    this.#scope = linkSignal(signal, {
+      timeout,
+      clock,
+      timeoutReason: () => new TimeoutError(`Task ${this.name} timed out after ${timeout} ms.`, { timeout }),
+      onAbort: (reason, timedOut) => this.#stopped(timedOut ? 'rejected' : 'cancelled', reason),
+    });
   }
 
   #start(now?: number): void {
     this.#arm();
     if (this.#status !== 'pending') return; // the signal was already aborted
     const fn = this.#work as Work<T>;
-    const controller = spare.pop() ?? new AbortController();
-    this.#work = controller;
-    this.#outcome = undefined; // nothing stays parked while the work runs
+    this.#work = undefined;
     this.#status = 'running';
     this.#startedAt = now ?? this.#now();
     let out: T | PromiseLike<T>;
     try {
-      out = fn(controller.signal);
+      if (this.#scope === undefined && takesNoSignal(fn)) out = (fn as () => T | PromiseLike<T>)();
+      else {
+        this.#scope ??= linkSignal(undefined, {
+          onAbort: (reason) => this.#stopped('cancelled', reason),
+        });
+        out = fn(this.#scope.signal);
+      }
     } catch (error) {
       this.#workDone('rejected', error);
       return;
     }
-    if (out !== null && typeof out === 'object' && typeof (out as PromiseLike<T>).then === 'function') {
+    if (isThenable<T>(out))
       Promise.resolve(out).then(
         (value) => this.#workDone('fulfilled', value),
         (error: unknown) => this.#workDone('rejected', error),
       );
-    } else this.#workDone('fulfilled', out);
+    else this.#workDone('fulfilled', out);
   }
 
   #now(): number {
@@ -334,66 +340,48 @@ export class AsyncTask<T> extends Promise<T> {
    */
   #workDone(status: 'fulfilled' | 'rejected', outcome: unknown): void {
     const now = this.#now();
-    this.#workSettled(now);
+    // The work settled on its own (or late): its signal must never abort from now on.
+    this.#scope?.dispose();
+    this.#owner?.workSettled(this as AsyncTask<unknown>, now);
     if (this.#status !== 'running') return;
     this.#status = status;
     this.#outcome = outcome;
     this.#finish(now);
   }
 
-  #timedOut(): void {
-    const limits = this.#limits!;
-    limits.timer = undefined;
+  /** Cancelled or timed out: settles at once; work that never started never will. */
+  #stopped(status: 'rejected' | 'cancelled', reason: unknown): void {
     if (this.isDone) return;
-    const wasRunning = this.#status === 'running';
-    const work = this.#work;
-    const error = new TimeoutError(`Task ${this.name} timed out after ${limits.timeout} ms.`, {
-      timeout: limits.timeout,
-    });
-    this.#status = 'rejected';
-    this.#outcome = error;
+    const neverRan = this.#status === 'pending';
+    this.#status = status;
+    this.#outcome = reason;
     this.#finish();
-    if (wasRunning) (work as AbortController).abort(error);
-    else this.#neverRuns();
-  }
-
-  #neverRuns(): void {
-    this.#work = undefined;
-    this.#owner?.workSettled(this as AsyncTask<unknown>);
-  }
-
-  #workSettled(now: number): void {
-    if (this.#status === 'running') {
-      // The work settled on its own: nothing will abort its signal any more, so it may serve another task.
-      recycle(this.#work as AbortController);
+    if (neverRan) {
+      this.#work = undefined;
+      this.#context = undefined;
+      this.#owner?.workSettled(this as AsyncTask<unknown>);
     }
-    this.#work = undefined;
-    this.#owner?.workSettled(this as AsyncTask<unknown>, now);
   }
 
-  /** Common end of every final state: timings (`now`: a reading just taken), cleanup, settlement, owner notice. */
+  /** Common end of every final state: timings (`now`: a reading just taken), settlement, owner notice. */
   #finish(now?: number): void {
-    const limits = this.#limits;
     this.#finishedAt = now ?? this.#now();
-    if (limits !== undefined) {
-      if (limits.timer !== undefined) {
-        limits.clock.clearTimeout(limits.timer);
-        limits.timer = undefined;
-      }
-      if (limits.listener !== undefined) {
-        limits.signal!.removeEventListener('abort', limits.listener);
-        limits.listener = undefined;
-      }
-    }
     if (this.#status === 'fulfilled') this.#resolve!(this.#outcome);
     else {
       // Handled here, so a task that nobody awaits is no unhandled rejection; awaiting it still rejects.
+      attaching = true;
       promiseThen.call(this, undefined, ignore);
+      attaching = false;
       const rejected = Promise.reject(this.#outcome);
       promiseThen.call(rejected, undefined, ignore);
       this.#resolve!(rejected);
     }
     this.#resolve = undefined;
-    this.#owner?.taskSettled(this as AsyncTask<unknown>);
+    const owner = this.#owner;
+    owner?.taskSettled(this as AsyncTask<unknown>);
+    if (this.#status === 'rejected' && !this.#read && !owner?.readsFailure?.(this as AsyncTask<unknown>)) {
+      const task = this as AsyncTask<unknown>;
+      reportIfUnread(this.name, this.#outcome, () => isUnread(task));
+    }
   }
 }

@@ -126,9 +126,10 @@ describe('AsyncExecutor.mapAsync', () => {
     expect(slowSignal?.reason).toBeInstanceOf(CancelledError);
     expect(settled).toBe(false);
     expect(pulls.n).toBe(2); // nothing new started after the error
-    expect(pulls.closed).toBe(true); // the source was closed
+    expect(pulls.closed).toBe(false); // closed once the running items settled, as for...of would
     slowDone.resolve();
     await rejected;
+    expect(pulls.closed).toBe(true);
     expect(executor.stats()).toMatchObject({ running: 0, failed: 1, completed: 1 });
     await executor.shutdown();
   });
