@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from '../core/Clock.js';
+import { systemClock } from '../core/Clock.js';
 import { type Context, callInContext } from '../core/context.js';
 import { CancelledError, TimeoutError } from '../core/errors.js';
 import { linkSignal, type SignalScope } from '../core/signals.js';
