@@ -32,3 +32,13 @@ export interface MapLimiter {
   /** Resolves when `tokens` may be spent; rejects with `signal.reason` when the signal aborts. */
   acquire(tokens: number, options: { signal: AbortSignal }): unknown;
 }
+
+/** What a map's `onProgress` hears as its items settle. */
+export interface MapProgress {
+  /** Items settled so far: fulfilled, failed or cancelled. */
+  done: number;
+  /** Items that failed so far (cancellations of a stopped map are not failures). */
+  failed: number;
+  /** How many items there are, once known: an array's length, or the count once the source ended. */
+  total?: number;
+}

@@ -1,15 +1,10 @@
-import { CancelledError, TimeoutError } from '../core/errors.js';
-import { isCancellation, linkSignal, type SignalScope } from '../core/signals.js';
+import { TimeoutError } from '../core/errors.js';
+import { RunLife, type RunOutcome } from '../core/RunLife.js';
 import type { ItemWork, Source } from '../core/types.js';
+import { MapOutcomes } from './MapOutcomes.js';
 import type { MapConfig } from './mapOptions.js';
 import { Puller } from './pull.js';
 import { CounterSlots, type MapSlots, type Outcome } from './slots.js';
-
-/**
- * Where a run is: 'running' until it stops (first error, abort, deadline) or runs out of items; 'stopped' while
- * the items already started settle; 'closing' while the source's `return()` completes; then 'settled'.
- */
-type Phase = 'running' | 'stopped' | 'closing' | 'settled';
 
 /** Where the pump of a run stands; 'detached' once a stop left it behind in a `next()` that does not settle. */
 type PumpState = 'off' | 'on' | 'pulling' | 'detached';
@@ -27,10 +22,10 @@ type PumpState = 'off' | 'on' | 'pulling' | 'detached';
  * Each item waits for its limiter token (if any) in its slot, so token waits run up to the bound at once and
  * are requested in input order.
  *
- * Invariants: `#active` counts the workers, the pump and the items it started, plus the starter itself; the
- * run settles exactly once, after it drops to 0 (so every started call of `fn` has settled) and the source of
- * a run that stopped early was closed. The items share one cancel scope (`linkSignal`): the caller's signal
- * and the deadline abort it, and so does the first stop.
+ * Its life is a {@link RunLife}: it holds the workers, the pump and the items the pump started, plus the
+ * starter itself, and settles exactly once after they all settled (so every started call of `fn` has settled)
+ * and the source of a run that stopped early was closed. The items share its one cancel scope: the caller's
+ * signal and the deadline abort it, and so does the first stop.
  * @internal
  */
 export class MapRun<T, R> {
@@ -41,9 +36,8 @@ export class MapRun<T, R> {
   readonly #config: MapConfig<T>;
   readonly #slots: MapSlots;
   readonly #counter: boolean;
-  #scope!: SignalScope;
+  #life!: RunLife;
   #signal!: AbortSignal;
-  #phase: Phase = 'running';
   #pump: PumpState = 'off';
   #out: R[] = [];
   #pending: unknown[] | undefined = undefined;
@@ -53,9 +47,7 @@ export class MapRun<T, R> {
   #array: ArrayLike<T> | undefined;
   #n = 0;
   #next = 0;
-  #active = 1;
-  #rejection: unknown = undefined;
-  #errors: [number, unknown][] | undefined = undefined;
+  #outcomes!: MapOutcomes<T>;
   #resolve!: (value: R[]) => void;
   #reject!: (error: unknown) => void;
   #source: Puller<T> | undefined = undefined;
@@ -88,40 +80,48 @@ export class MapRun<T, R> {
       this.#reject = reject;
     });
     const { signal, timeout, clock, maxConcurrent, name } = this.#config;
-    this.#scope = linkSignal(signal, {
+    const life = new RunLife({
+      signal,
       timeout,
       clock,
       timeoutReason: () => new TimeoutError(`${name} did not finish within ${timeout} ms.`, { timeout }),
-      onAbort: (reason) => this.#stop(reason, reason),
+      onStop: () => this.#stopped(),
+      onSettle: (outcome) => this.#settle(outcome),
     });
-    this.#signal = this.#scope.signal;
+    this.#life = life;
+    this.#signal = life.signal;
+    this.#outcomes = new MapOutcomes(this.#config, life);
     this.#acquireOptions = { signal: this.#signal };
-    const fast = this.#counter && !this.#limited;
+    const outcomes = this.#outcomes;
+    if (this.#array !== undefined) outcomes.setTotal(this.#n);
+    // One Promise.all cannot say when each item settles: with onProgress, the workers run instead.
+    const fast = this.#counter && !this.#limited && !outcomes.tracking;
     if (this.#array !== undefined && fast && maxConcurrent >= this.#n) this.#startAll();
     else if (this.#array !== undefined && this.#counter) {
       const n = this.#n;
       this.#out = new Array<R>(n);
-      for (let w = 0; w < maxConcurrent && w < n && this.#phase === 'running'; w++) {
-        this.#active++;
+      for (let w = 0; w < maxConcurrent && w < n && this.#life.running; w++) {
+        this.#life.hold();
         void this.#arrayWorker();
       }
     } else {
       try {
         this.#source = new Puller(this.#items);
       } catch (error) {
-        this.#sourceFailed(error);
+        this.#outcomes.sourceFailed(error);
       }
       const source = this.#source;
+      if (source !== undefined) this.#life.closeWith(source);
       if (source === undefined) {
         // the source failed to open: nothing to run
       } else if (!source.async && fast && maxConcurrent === Number.POSITIVE_INFINITY) this.#startAll();
       else if (!source.async && this.#counter) {
-        for (let w = 0; w < maxConcurrent && !source.finished && this.#phase === 'running'; w++) {
-          this.#active++;
+        for (let w = 0; w < maxConcurrent && !source.finished && this.#life.running; w++) {
+          this.#life.hold();
           void this.#iterWorker();
         }
       } else {
-        this.#active++;
+        this.#life.hold();
         this.#pump = 'on';
         void this.#runPump();
       }
@@ -132,7 +132,7 @@ export class MapRun<T, R> {
 
   /** Stops the run from outside (an executor's cancelling shutdown): rejects with `reason` once items settled. */
   stop(reason: unknown): void {
-    this.#stop(reason, reason);
+    this.#life.stop(reason, reason);
   }
 
   /**
@@ -148,13 +148,13 @@ export class MapRun<T, R> {
     const array = this.#array;
     if (array !== undefined) {
       const n = this.#n;
-      for (let j = 0; j < n && this.#phase === 'running'; j++) {
+      for (let j = 0; j < n && this.#life.running; j++) {
         const item = array[j] as T;
         try {
           pending[j] = fn(item, j, signal);
         } catch (error) {
           pending[j] = undefined;
-          this.#fail(error, item, j);
+          this.#outcomes.fail(error, item, j);
         }
       }
     } else {
@@ -162,27 +162,30 @@ export class MapRun<T, R> {
       const pulled: T[] = [];
       this.#pulled = pulled;
       if (this.seen !== undefined) this.seen = pulled;
-      while (this.#phase === 'running') {
+      while (this.#life.running) {
         let r: IteratorResult<T>;
         try {
           r = source.nextSync();
         } catch (error) {
-          this.#sourceFailed(error);
+          this.#outcomes.sourceFailed(error);
           break;
         }
-        if (r.done) break;
+        if (r.done) {
+          this.#outcomes.setTotal(pulled.length);
+          break;
+        }
         const j = pulled.length;
         pulled.push(r.value);
         try {
           pending[j] = fn(r.value, j, signal);
         } catch (error) {
           pending[j] = undefined;
-          this.#fail(error, r.value, j);
+          this.#outcomes.fail(error, r.value, j);
         }
       }
     }
-    this.#active++;
-    if (this.#phase !== 'running') {
+    this.#life.hold();
+    if (!this.#life.running) {
       this.#watchEach();
       return;
     }
@@ -196,17 +199,17 @@ export class MapRun<T, R> {
     );
   }
 
-  /** Follows every started item of the fast path on its own; releases the fast path's `#active` count. */
+  /** Follows every started item of the fast path on its own; releases the fast path's hold. */
   #watchEach(): void {
     const pending = this.#pending!;
     this.#pending = undefined;
     const items = this.#array ?? this.#pulled!;
     const n = pending.length;
-    this.#active += n;
+    this.#life.hold(n);
     const settled = (): void => this.#release();
     for (let j = 0; j < n; j++) {
       Promise.resolve(pending[j]).then(settled, (error: unknown) => {
-        this.#fail(error, items[j] as T, j);
+        this.#outcomes.fail(error, items[j] as T, j);
         this.#release();
       });
     }
@@ -216,37 +219,42 @@ export class MapRun<T, R> {
   // The two workers keep few locals on purpose: every await saves and restores the live locals of the
   // function, and they await once per item (measured: ~10 ns per item at concurrency 1).
   async #arrayWorker(): Promise<void> {
-    while (this.#phase === 'running') {
+    while (this.#life.running) {
       const j = this.#next;
       if (j >= this.#n) break;
       this.#next = j + 1;
       if (this.#limited && !(await this.#acquire(this.#array![j] as T, j))) continue;
       try {
         this.#out[j] = await this.#fn(this.#array![j] as T, j, this.#signal);
+        if (this.#outcomes.tracking) this.#outcomes.succeeded();
       } catch (error) {
-        this.#fail(error, this.#array![j] as T, j);
+        this.#outcomes.fail(error, this.#array![j] as T, j);
       }
     }
     this.#release();
   }
 
   async #iterWorker(): Promise<void> {
-    while (this.#phase === 'running' && !this.#source!.finished) {
+    while (this.#life.running && !this.#source!.finished) {
       let r: IteratorResult<T>;
       try {
         r = this.#source!.nextSync();
       } catch (error) {
-        this.#sourceFailed(error);
+        this.#outcomes.sourceFailed(error);
         break;
       }
-      if (r.done) break;
+      if (r.done) {
+        this.#outcomes.setTotal(this.#next);
+        break;
+      }
       const j = this.#next++;
       if (this.seen !== undefined) this.seen[j] = r.value;
       if (this.#limited && !(await this.#acquire(r.value, j))) continue;
       try {
         this.#out[j] = await this.#fn(r.value, j, this.#signal);
+        if (this.#outcomes.tracking) this.#outcomes.succeeded();
       } catch (error) {
-        this.#fail(error, r.value, j);
+        this.#outcomes.fail(error, r.value, j);
       }
     }
     this.#release();
@@ -254,15 +262,15 @@ export class MapRun<T, R> {
 
   /**
    * Takes a slot, pulls one item in it and starts the item there, for as long as the run goes on. Holds one
-   * `#active` count until it stops pulling. A stop during a pull of an async source leaves the pump behind
+   * hold on the run until it stops pulling. A stop during a pull of an async source leaves the pump behind
    * ('detached'): the slot and the count are given back at once, and whatever the pull brings is dropped.
    */
   async #runPump(): Promise<void> {
     const source = this.#source!;
     const slots = this.#slots;
-    while (this.#phase === 'running') {
+    while (this.#life.running) {
       if (!slots.tryTake() && !(await this.#waitForSlot())) break;
-      if (this.#phase !== 'running') {
+      if (!this.#life.running) {
         slots.give();
         break;
       }
@@ -276,18 +284,19 @@ export class MapRun<T, R> {
         if (this.#pump === 'detached') return;
         this.#pump = 'on';
         slots.give();
-        this.#sourceFailed(error);
+        this.#outcomes.sourceFailed(error);
         break;
       }
       if (this.#pump === 'detached') return;
       this.#pump = 'on';
-      if (this.#phase !== 'running' || r.done) {
+      if (r.done) this.#outcomes.setTotal(this.#next);
+      if (!this.#life.running || r.done) {
         slots.give();
         break;
       }
       const j = this.#next++;
       if (this.seen !== undefined) this.seen[j] = r.value;
-      this.#active++;
+      this.#life.hold();
       void this.#runItem(r.value, j);
     }
     this.#pump = 'off';
@@ -314,8 +323,9 @@ export class MapRun<T, R> {
       try {
         this.#out[j] = await this.#fn(item, j, this.#signal);
         outcome = 'completed';
+        if (this.#outcomes.tracking) this.#outcomes.succeeded();
       } catch (error) {
-        outcome = this.#fail(error, item, j) ? 'failed' : 'cancelled';
+        outcome = this.#outcomes.fail(error, item, j) ? 'failed' : 'cancelled';
       }
     }
     this.#slots.give(outcome);
@@ -327,61 +337,14 @@ export class MapRun<T, R> {
     try {
       await this.#config.limiter!.acquire(1, this.#acquireOptions);
     } catch (error) {
-      this.#fail(error, item, j);
+      this.#outcomes.fail(error, item, j);
       return false;
     }
-    return this.#phase === 'running';
+    return this.#life.running;
   }
 
-  /**
-   * An item (or its limiter wait) failed; returns false for a cancellation after the run stopped, which is not
-   * a failure. The first failure stops the run (`stopOnError`) or joins the aggregate.
-   */
-  #fail(error: unknown, item: T, index: number): boolean {
-    if (this.#phase !== 'running' && isCancellation(error, this.#signal)) return false;
-    if (this.#config.stopOnError)
-      this.#stop(
-        error,
-        new CancelledError(`Cancelled because another item of ${this.#config.name} failed.`, {
-          cause: error,
-        }),
-      );
-    else {
-      this.#errors ??= [];
-      this.#errors.push([index, error]);
-    }
-    const onError = this.#config.onError;
-    if (onError === undefined) return true;
-    try {
-      onError(error, item, index);
-    } catch (hookError) {
-      // The hook's error reaches the caller (the item's error already reached the hook), also when this very
-      // item's error stopped the run a moment ago.
-      if (this.#phase === 'stopped' && this.#rejection === error) this.#rejection = hookError;
-      else
-        this.#stop(
-          hookError,
-          new CancelledError(`Cancelled because onError of ${this.#config.name} threw.`, {
-            cause: hookError,
-          }),
-        );
-    }
-    return true;
-  }
-
-  #sourceFailed(error: unknown): void {
-    this.#stop(
-      error,
-      new CancelledError(`Cancelled because the source of ${this.#config.name} threw.`, { cause: error }),
-    );
-  }
-
-  /** Starts nothing more and aborts the items' signal; the first stop decides the rejection. */
-  #stop(rejection: unknown, reason: unknown): void {
-    if (this.#phase !== 'running') return;
-    this.#phase = 'stopped';
-    this.#rejection = rejection;
-    this.#scope.abort(reason);
+  /** The first stop: the items' signal has aborted; wake a pump waiting for a slot, leave a hung pull behind. */
+  #stopped(): void {
     const wake = this.#wake;
     if (wake !== undefined) {
       this.#wake = undefined;
@@ -396,36 +359,15 @@ export class MapRun<T, R> {
   }
 
   #release(): void {
-    if (--this.#active === 0) this.#finish();
+    this.#life.release();
   }
 
-  /** Every started item settled: close a source left early, then settle. */
-  #finish(): void {
-    if (this.#phase === 'closing' || this.#phase === 'settled') return;
-    this.#phase = 'closing';
-    this.#scope.dispose();
-    let closing: Promise<void> | undefined;
-    try {
-      closing = this.#source?.close();
-    } catch {
-      // The run already rejects (it only closes a source it left early); return()'s own error is dropped.
-    }
-    if (closing === undefined) this.#settle();
-    else
-      closing.then(
-        () => this.#settle(),
-        () => this.#settle(),
-      );
-  }
-
-  #settle(): void {
-    const stopped = this.#scope.aborted;
-    this.#phase = 'settled';
+  /** Every started item settled and a source left early was closed (its own error dropped: the run rejects). */
+  #settle({ stopped, rejection }: RunOutcome): void {
     this.#slots.closed?.();
-    if (stopped) this.#reject(this.#rejection);
-    else if (this.#errors !== undefined) {
-      const errors = this.#errors.sort((a, b) => a[0] - b[0]).map((e) => e[1]);
-      this.#reject(new AggregateError(errors, `${errors.length} item(s) of ${this.#config.name} failed.`));
-    } else this.#resolve(this.#out);
+    const aggregate = stopped ? undefined : this.#outcomes.aggregate();
+    if (stopped) this.#reject(rejection);
+    else if (aggregate !== undefined) this.#reject(aggregate);
+    else this.#resolve(this.#out);
   }
 }

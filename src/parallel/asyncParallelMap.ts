@@ -1,4 +1,4 @@
-import type { ClockOptions, ItemWork, MapLimiter, Source } from '../core/types.js';
+import type { ClockOptions, ItemWork, MapLimiter, MapProgress, Source } from '../core/types.js';
 import { MapRun } from './MapRun.js';
 import { readMapOptions } from './mapOptions.js';
 
@@ -26,6 +26,12 @@ export interface AsyncParallelMapOptions<T> extends ClockOptions {
    * here. An error thrown by `onError` rejects the map. @default none
    */
   onError?: ((error: unknown, item: T, index: number) => void) | undefined;
+  /**
+   * Called each time an item settles (fulfilled, failed or cancelled), with the counts so far and `total`
+   * once the number of items is known; the hook progress bars use. An error it throws is reported as an
+   * uncaught exception, not as the map's. @default none
+   */
+  onProgress?: ((progress: MapProgress) => void) | undefined;
 }
 
 /**

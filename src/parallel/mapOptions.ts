@@ -1,5 +1,5 @@
 import type { Clock } from '../core/Clock.js';
-import type { MapLimiter } from '../core/types.js';
+import type { MapLimiter, MapProgress } from '../core/types.js';
 import {
   assertFunction,
   assertSource,
@@ -25,6 +25,7 @@ export interface MapConfig<T> {
   timeout: number;
   limiter: MapLimiter | undefined;
   onError: ((error: unknown, item: T, index: number) => void) | undefined;
+  onProgress: ((progress: MapProgress) => void) | undefined;
   clock: Clock;
 }
 
@@ -58,6 +59,7 @@ export function readMapOptions<T>(
     timeout: timeoutOption(`${name} options.timeout`, o.timeout),
     limiter: limiterOption(`${name} options.limiter`, o.limiter),
     onError: functionOption(`${name} options.onError`, o.onError),
+    onProgress: functionOption(`${name} options.onProgress`, o.onProgress),
     clock: clockOption(`${name} options.clock`, o.clock),
   };
 }
