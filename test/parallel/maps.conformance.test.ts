@@ -46,6 +46,7 @@ mapConformance({
 mapConformance({
   name: 'asyncParallelMapStream',
   options: [],
+  holdsFinishedResults: true,
   // Read to the end with for await, as users do; the first next() starts the work synchronously.
   run: async (fn, items, { maxConcurrent, signal, clock }) => {
     const out = [];

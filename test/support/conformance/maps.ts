@@ -66,6 +66,11 @@ export interface MapCase {
    * submitted after the last call settled gets a slot at once.
    */
   expectSlotsFree?(): Promise<void>;
+  /**
+   * Whether finished results wait for the reader before more items start (the stream's `buffer`): a slot that
+   * frees out of input order is then refilled only once the results ahead of it were read. @default false
+   */
+  holdsFinishedResults?: boolean;
 }
 
 /** Work gated per index: records what started, each item's signal, and how many run at once. */
@@ -404,16 +409,20 @@ export function mapConformance(c: MapCase): void {
         }
       });
 
-      it('never runs more than maxConcurrent items at once, whatever order they finish in', async () => {
+      it(`never runs more than maxConcurrent items at once, whatever order they finish in${c.holdsFinishedResults ? '' : ', and never leaves a slot idle while items wait'}`, async () => {
         const { run } = setup();
         const data = Array.from({ length: 8 }, (_, i) => i);
-        for (const kind of ['array', 'async generator'] as const) {
+        for (const kind of ['array', 'generator', 'async generator'] as const) {
           const w = gated<number>();
           const p = run(w.fn, inputOf(kind, data), { maxConcurrent: 3 });
           const opened = new Set<number>();
           while (opened.size < data.length) {
             await flush();
             expect(w.state.running).toBeLessThanOrEqual(3);
+            if (!c.holdsFinishedResults)
+              expect(w.state.running, `${kind}, after ${opened.size} finished`).toBe(
+                Math.min(3, data.length - opened.size),
+              );
             // The most recently started item finishes first.
             const next = [...w.started].reverse().find((i) => !opened.has(i));
             if (next === undefined) throw new Error(`${kind}: nothing running while items remain`);
@@ -515,10 +524,14 @@ export function mapConformance(c: MapCase): void {
       if (takes.has('stopOnError')) {
         it('with stopOnError: false, runs every item and rejects with an AggregateError of every error in input order', async () => {
           const { run } = setup();
-          for (const kind of ['array', 'async generator'] as const) {
+          for (const [kind, maxConcurrent] of [
+            ['array', 2],
+            ['async generator', 2],
+            ['set', Number.POSITIVE_INFINITY],
+          ] as const) {
             const w = gated<number>();
             const errors = [new Error('e0'), new Error('e2')];
-            const p = run(w.fn, inputOf(kind, [0, 1, 2, 3]), { maxConcurrent: 2, stopOnError: false });
+            const p = run(w.fn, inputOf(kind, [0, 1, 2, 3]), { maxConcurrent, stopOnError: false });
             const t = track(p);
             await flush();
             w.open(1);
