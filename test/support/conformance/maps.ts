@@ -795,7 +795,7 @@ export function mapConformance(c: MapCase): void {
           expect(t.settled).toBe(true);
           await expect(p).rejects.toBe(reason);
           expect(calls).toBe(0);
-          expect(log).toMatchObject({ pulls: 0, closes: 0 });
+          expect(log).toMatchObject({ opened: 0, pulls: 0, closes: 0 });
         }
       });
 
