@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CancelledError } from '../../src/core/errors.js';
 import { asyncParallelMapStream } from '../../src/parallel/asyncParallelMapStream.js';
-import { type Deferred, deferred, flush, neverSettles, until } from '../support/work.js';
+import { type Deferred, deferred, flush, until } from '../support/work.js';
 
 /** Work gated per index; records starts, signals and how many run at once. */
 function gated() {
@@ -38,6 +38,8 @@ function counting() {
   return { log, source };
 }
 
+// The behaviours the stream shares with the other maps (errors, the caller signal, closing the source, a hung
+// source) are tested in maps.conformance.test.ts.
 describe('asyncParallelMapStream', () => {
   it('yields results in input order by default, whatever order they finish in', async () => {
     const w = gated();
@@ -191,38 +193,21 @@ describe('asyncParallelMapStream', () => {
     expect(log.closed).toBe(1);
   });
 
-  it('throws an error of fn from the iteration after aborting and settling the rest, then ends', async () => {
-    const { log, source } = counting();
-    const boom = new Error('boom');
-    const stubborn = deferred();
-    let siblingSignal: AbortSignal | undefined;
-    const it = asyncParallelMapStream(
-      (x: number, _i, signal) => {
-        if (x === 0) {
-          siblingSignal = signal;
-          return stubborn.promise.then(() => x);
-        }
-        if (x === 1) return Promise.reject(boom);
-        return neverSettles(signal);
-      },
-      source,
-      { maxConcurrent: 3, ordered: false },
-    );
-    let settled = false;
-    const next = it.next().finally(() => {
-      settled = true;
-    });
-    const rejected = expect(next).rejects.toBe(boom);
-    await flush();
-    expect((siblingSignal!.reason as CancelledError).cause).toBe(boom);
-    expect(settled).toBe(false);
-    stubborn.resolve();
-    await rejected;
-    expect(log.closed).toBe(1);
-    expect(await it.next()).toEqual({ done: true, value: undefined });
+  it('ends after throwing the error that stopped it: the next next() is done', async () => {
+    for (const ordered of [true, false]) {
+      const boom = new Error('boom');
+      const it = asyncParallelMapStream(
+        (x: number) => (x === 1 ? Promise.reject(boom) : Promise.resolve(x)),
+        [0, 1, 2],
+        { maxConcurrent: 1, ordered },
+      );
+      expect(await it.next()).toEqual({ done: false, value: 0 });
+      await expect(it.next()).rejects.toBe(boom);
+      expect(await it.next()).toEqual({ done: true, value: undefined });
+    }
   });
 
-  it('throws an error of the source from the iteration', async () => {
+  it('yields the results read before a source error, then throws it', async () => {
     const broken = new Error('source broke');
     const got: number[] = [];
     const source = (function* () {
@@ -237,42 +222,6 @@ describe('asyncParallelMapStream', () => {
       })(),
     ).rejects.toBe(broken);
     expect(got).toEqual([1, 2]);
-  });
-
-  it('throws the caller signal reason unchanged when the signal aborts', async () => {
-    const controller = new AbortController();
-    const { log, source } = counting();
-    const reason = { why: 'shutdown' };
-    const signals: AbortSignal[] = [];
-    const it = asyncParallelMapStream(
-      (_x: number, _i, signal) => {
-        signals.push(signal);
-        return neverSettles(signal);
-      },
-      source,
-      { maxConcurrent: 2, signal: controller.signal },
-    );
-    const next = it.next();
-    const rejected = expect(next).rejects.toBe(reason);
-    await flush();
-    controller.abort(reason);
-    await rejected;
-    expect(signals.map((s) => s.reason)).toEqual([reason, reason]);
-    expect(log.closed).toBe(1);
-    await expect(
-      asyncParallelMapStream((x: number) => x, [1], { signal: AbortSignal.abort('already') }).next(),
-    ).rejects.toBe('already');
-  });
-
-  it('ends after the last result of a finite source', async () => {
-    const out: number[] = [];
-    for await (const v of asyncParallelMapStream(async (x: number) => x + 1, new Set([1, 2, 3]), {
-      ordered: false,
-    }))
-      out.push(v);
-    expect(out.sort()).toEqual([2, 3, 4]);
-    const empty = asyncParallelMapStream((x: number) => x, []);
-    expect(await empty.next()).toEqual({ done: true, value: undefined });
   });
 
   it('throws synchronously on bad input', () => {
