@@ -2,9 +2,10 @@ import type { Clock } from '../core/Clock.js';
 import { type Context, captureContext, runInContext } from '../core/context.js';
 import { CancelledError } from '../core/errors.js';
 import { RingBuffer } from '../core/RingBuffer.js';
-import { isCancellation, onAbort, sharedController } from '../core/signals.js';
-import type { ItemWork, Source } from '../core/types.js';
+import { RunLife, type RunOutcome } from '../core/RunLife.js';
+import type { ItemWork, MapProgress, Source } from '../core/types.js';
 import { WaitList } from '../core/WaitList.js';
+import { MapOutcomes } from './MapOutcomes.js';
 import { Puller } from './pull.js';
 
 /** The checked options of one stream. @internal */
@@ -13,37 +14,39 @@ export interface MapStreamConfig {
   ordered: boolean;
   buffer: number;
   signal: AbortSignal | undefined;
+  onProgress: ((progress: MapProgress) => void) | undefined;
   clock: Clock;
 }
 
 const NONE: unique symbol = Symbol('ferris.none');
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
-type Phase = 'idle' | 'open' | 'stopping' | 'done';
-type PumpState = 'off' | 'busy' | 'waiting' | 'pulling' | 'done';
+/** Where the pump stands; 'detached' once a stop left it behind in a `next()` that does not settle. */
+type PumpState = 'busy' | 'waiting' | 'pulling' | 'done' | 'detached';
 
 /**
  * The iterator behind `asyncParallelMapStream`. A pump pulls the source whenever there is capacity and starts
- * `fn` on each item; finished results wait in `#ready` (ordered: by index; unordered: in completion order)
- * until a reader takes them, and readers that come first wait in `#readers`.
+ * `fn` on each item; finished results wait in `#byIndex` (ordered) or `#inOrder` (completion order) until a
+ * reader takes them, and readers that come first wait in `#readers`.
  *
  * Capacity (the backpressure): an item starts only while `running < maxConcurrent` and
  * `running + unread < buffer`, so even if every running item finished at once, no more than `buffer` results
  * would wait unread. Memory is O(maxConcurrent + buffer), whatever the length of the source.
  *
- * Phases: 'idle' until the first `next()`; 'open' while producing; 'stopping' after an error, an abort or
- * `return()` (the signal is aborted, unread results dropped) until every started item has settled and the
- * source is closed; then 'done'. An error is handed to the first reader after 'stopping' ends.
+ * Its life is the maps' {@link RunLife}: it holds the pump and every running item, stops on the first error,
+ * an abort or `return()` (the items' signal aborts and unread results are dropped), and settles once they all
+ * settled and the source was closed. The stream then ends: readers get what is left unread, then `done`, or
+ * the error that stopped it, once.
  * @internal
  */
 export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
   readonly #fn: ItemWork<T, R>;
   readonly #items: Source<T>;
   readonly #config: MapStreamConfig;
-  #phase: Phase = 'idle';
-  #controller: AbortController | undefined = undefined;
+  #life: RunLife | undefined = undefined;
+  #outcomes: MapOutcomes<T> | undefined = undefined;
   #source: Puller<T> | undefined = undefined;
-  #pump: PumpState = 'off';
+  #pump: PumpState = 'busy';
   #wake: (() => void) | undefined = undefined;
   #running = 0;
   #nextIndex = 0;
@@ -51,9 +54,10 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
   readonly #byIndex: Map<number, R> | undefined;
   readonly #inOrder: RingBuffer<R> | undefined;
   readonly #readers = new WaitList<IteratorResult<R, undefined>>();
+  /** The run is over: only unread results, then `done` or `#error`, are left to hand out. */
+  #ended = false;
+  /** The error to hand to the next reader once the stream ended (NONE: none). */
   #error: unknown = NONE;
-  #removeAbort: (() => void) | undefined = undefined;
-  #finalizing = false;
   #returning: Promise<IteratorResult<R, undefined>> | undefined = undefined;
   #returned: ((closeError: unknown) => void) | undefined = undefined;
   /** The caller's context (SPEC §2.9): the source is pulled and `fn` runs in it, wherever `next()` is called. */
@@ -73,15 +77,13 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
 
   /** The next result; starts the work on the first call. Rejects with the error that ended the stream, once. */
   next(): Promise<IteratorResult<R, undefined>> {
-    if (this.#phase === 'idle') runInContext(this.#context, () => this.#open(), undefined);
-    if (this.#phase === 'open') {
-      const value = this.#take();
-      if (value !== NONE) {
-        this.#check();
-        return Promise.resolve({ done: false, value });
-      }
+    if (this.#life === undefined && !this.#ended) runInContext(this.#context, () => this.#open(), undefined);
+    const value = this.#take();
+    if (value !== NONE) {
+      this.#check();
+      return Promise.resolve({ done: false, value });
     }
-    if (this.#phase === 'done') {
+    if (this.#ended) {
       const error = this.#error;
       if (error === NONE) return Promise.resolve(DONE);
       this.#error = NONE;
@@ -97,18 +99,17 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
    */
   return(): Promise<IteratorResult<R, undefined>> {
     if (this.#returning !== undefined) return this.#returning;
-    if (this.#phase === 'idle' || this.#phase === 'done') {
-      this.#phase = 'done';
-      this.#error = NONE;
+    const life = this.#life;
+    if (life === undefined || this.#ended) {
+      this.#end();
       this.#returning = Promise.resolve(DONE);
       return this.#returning;
     }
     this.#returning = new Promise<IteratorResult<R, undefined>>((resolve, reject) => {
       this.#returned = (closeError) => (closeError === NONE ? resolve(DONE) : reject(closeError));
     });
-    const returning = this.#returning;
-    this.#stop(NONE, new CancelledError('Cancelled because the consumer of the stream stopped reading.'));
-    return returning;
+    life.stop(NONE, new CancelledError('Cancelled because the consumer of the stream stopped reading.'));
+    return this.#returning;
   }
 
   /** `await using stream = asyncParallelMapStream(...)` stops it at the end of the scope. */
@@ -117,25 +118,46 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
   }
 
   #open(): void {
-    this.#phase = 'open';
     const signal = this.#config.signal;
     if (signal?.aborted) {
-      this.#phase = 'done';
-      this.#error = signal.reason;
+      this.#end(signal.reason);
       return;
     }
     try {
       this.#source = new Puller(this.#items);
     } catch (error) {
-      this.#phase = 'done';
-      this.#error = error;
+      this.#end(error);
       return;
     }
-    this.#controller = sharedController();
-    if (signal !== undefined)
-      this.#removeAbort = onAbort(signal, () => this.#stop(signal.reason, signal.reason));
-    this.#pump = 'busy';
+    const life = new RunLife({
+      signal,
+      clock: this.#config.clock,
+      onStop: () => {
+        this.#byIndex?.clear();
+        this.#inOrder?.clear();
+        this.#wakePump();
+        if (this.#pump === 'pulling') {
+          // A pending next() of the source cannot be cancelled: do not wait for it.
+          this.#pump = 'detached';
+          life.release();
+        }
+      },
+      onSettle: (outcome) => this.#settled(outcome),
+    });
+    this.#life = life;
+    this.#outcomes = new MapOutcomes(
+      {
+        name: 'asyncParallelMapStream',
+        stopOnError: true,
+        onError: undefined,
+        onProgress: this.#config.onProgress,
+      },
+      life,
+    );
+    life.closeWith(this.#source);
+    life.hold(); // the pump
     void this.#runPump();
+    life.release(); // the starter
   }
 
   #unread(): number {
@@ -164,8 +186,8 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
 
   async #runPump(): Promise<void> {
     const source = this.#source!;
-    for (;;) {
-      if (this.#phase !== 'open') break;
+    const life = this.#life!;
+    while (life.running) {
       if (!this.#hasCapacity()) {
         this.#pump = 'waiting';
         await new Promise<void>((resolve) => {
@@ -179,73 +201,60 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
         if (source.async) {
           this.#pump = 'pulling';
           r = await source.nextAsync();
+          if ((this.#pump as PumpState) === 'detached') return; // stopped while pulling: the item is dropped
           this.#pump = 'busy';
         } else r = source.nextSync();
       } catch (error) {
+        if (this.#pump === 'detached') return;
         this.#pump = 'busy';
-        this.#stop(
-          error,
-          new CancelledError('Cancelled because the source of the stream threw.', { cause: error }),
-        );
+        this.#outcomes!.sourceFailed(error);
         break;
       }
-      // Stopped while pulling: the pulled item is dropped.
-      if (this.#phase !== 'open' || r.done) break;
+      if (r.done) this.#outcomes!.setTotal(this.#nextIndex);
+      if (!life.running || r.done) break;
       this.#start(r.value);
     }
     this.#pump = 'done';
-    this.#check();
+    life.release();
   }
 
   #start(item: T): void {
     const index = this.#nextIndex++;
     this.#running++;
+    this.#life!.hold();
     void this.#run(item, index);
   }
 
   async #run(item: T, index: number): Promise<void> {
+    const life = this.#life!;
     let value: R;
     try {
-      value = await this.#fn(item, index, this.#controller!.signal);
+      value = await this.#fn(item, index, life.signal);
     } catch (error) {
       this.#running--;
-      const signal = this.#controller!.signal;
-      if (!(signal.aborted && isCancellation(error, signal)))
-        this.#stop(
-          error,
-          new CancelledError('Cancelled because another item of the stream failed.', { cause: error }),
-        );
+      this.#outcomes!.fail(error, item, index);
       this.#check();
+      life.release();
       return;
     }
     this.#running--;
-    if (this.#phase === 'open') {
+    if (this.#outcomes!.tracking) this.#outcomes!.succeeded();
+    if (life.running) {
       if (this.#byIndex !== undefined) this.#byIndex.set(index, value);
       else this.#inOrder!.push(value);
     }
     this.#check();
+    life.release();
   }
 
-  /** Moves the stream on after any change: deliver, end, wake the pump, or finish stopping. */
+  /** Moves the stream on after any change: deliver to waiting readers, wake the pump. */
   #check(): void {
-    if (this.#phase === 'open') {
-      while (this.#readers.size > 0) {
-        const value = this.#take();
-        if (value === NONE) break;
-        this.#readers.grant({ done: false, value });
-      }
-      if (this.#pump === 'done' && this.#running === 0 && this.#unread() === 0) {
-        // The source is exhausted and everything was read.
-        this.#phase = 'done';
-        this.#detach();
-        while (this.#readers.grant(DONE));
-        return;
-      }
-      if (this.#pump === 'waiting' && this.#hasCapacity()) this.#wakePump();
-    } else if (this.#phase === 'stopping') {
-      // A pending pull of the source cannot be cancelled, so stopping does not wait for it.
-      if (this.#running === 0 && this.#pump !== 'busy' && this.#pump !== 'waiting') this.#finalize();
+    while (this.#readers.size > 0) {
+      const value = this.#take();
+      if (value === NONE) break;
+      this.#readers.grant({ done: false, value });
     }
+    if (this.#pump === 'waiting' && this.#life?.running && this.#hasCapacity()) this.#wakePump();
   }
 
   #wakePump(): void {
@@ -256,53 +265,25 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
     }
   }
 
-  /** Ends production: the first stop keeps its error (NONE for `return()`) and aborts the items' signal. */
-  #stop(error: unknown, reason: unknown): void {
-    if (this.#phase !== 'open') return;
-    this.#phase = 'stopping';
-    this.#error = error;
-    this.#byIndex?.clear();
-    this.#inOrder?.clear();
-    this.#controller!.abort(reason);
-    this.#wakePump();
-    this.#check();
-  }
-
-  #detach(): void {
-    this.#removeAbort?.();
-    this.#removeAbort = undefined;
-  }
-
-  /** Every started item has settled: close the source (left early), then end. */
-  #finalize(): void {
-    if (this.#finalizing) return;
-    this.#finalizing = true;
-    this.#detach();
-    let closing: Promise<void> | undefined;
-    try {
-      closing = this.#source!.close();
-    } catch (error) {
-      this.#end(error);
-      return;
-    }
-    if (closing === undefined) this.#end(NONE);
-    else
-      closing.then(
-        () => this.#end(NONE),
-        (error: unknown) => this.#end(error),
-      );
-  }
-
-  #end(closeError: unknown): void {
-    this.#phase = 'done';
+  /** Every started item settled and the source was closed: end the stream. */
+  #settled({ stopped, rejection, closeError, closeFailed }: RunOutcome): void {
     const returned = this.#returned;
     if (returned !== undefined) {
       // The consumer left: an error that stopped the stream meanwhile has no one to go to.
       this.#returned = undefined;
-      this.#error = NONE;
-      returned(closeError);
+      this.#end();
+      returned(closeFailed ? closeError : NONE);
+      return;
     }
     // Closing a source after an error is cleanup: its own error does not replace the first one.
+    this.#end(stopped ? rejection : NONE);
+  }
+
+  /** The stream is over: hand out what is left unread, then `error` (once) or `done`. */
+  #end(error: unknown = NONE): void {
+    this.#ended = true;
+    this.#error = error;
+    this.#check();
     for (let reader = this.#readers.shift(); reader !== undefined; reader = this.#readers.shift()) {
       if (this.#error === NONE) reader.resolve(DONE);
       else {

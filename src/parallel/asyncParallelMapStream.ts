@@ -1,10 +1,11 @@
-import type { ClockOptions, ItemWork, Source } from '../core/types.js';
+import type { ClockOptions, ItemWork, MapProgress, Source } from '../core/types.js';
 import {
   assertFunction,
   assertSource,
   clockOption,
   concurrencyOption,
   describe,
+  functionOption,
   optionsBag,
   signalOption,
 } from '../core/validate.js';
@@ -27,6 +28,11 @@ export interface AsyncParallelMapStreamOptions extends ClockOptions {
    * throws it once the running items settled.
    */
   signal?: AbortSignal | undefined;
+  /**
+   * Called each time an item settles, with the counts so far (`total` once the source ended). An error it
+   * throws is reported as an uncaught exception, not as the stream's. @default none
+   */
+  onProgress?: ((progress: MapProgress) => void) | undefined;
 }
 
 /**
@@ -80,6 +86,7 @@ export function asyncParallelMapStream<T, R>(
     ordered,
     buffer: concurrencyOption(`${name} options.buffer`, o.buffer, maxConcurrent),
     signal: signalOption(`${name} options.signal`, o.signal),
+    onProgress: functionOption(`${name} options.onProgress`, o.onProgress),
     clock: clockOption(`${name} options.clock`, o.clock),
   });
 }

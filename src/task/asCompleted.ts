@@ -2,6 +2,7 @@ import type { Clock } from '../core/Clock.js';
 import { type Context, captureContext, runInContext } from '../core/context.js';
 import { CancelledError, TimeoutError } from '../core/errors.js';
 import { RingBuffer } from '../core/RingBuffer.js';
+import { RunLife } from '../core/RunLife.js';
 import type { ClockOptions, Work } from '../core/types.js';
 import { clockOption, optionsBag, signalOption, timeoutOption } from '../core/validate.js';
 import { WaitList } from '../core/WaitList.js';
@@ -52,11 +53,15 @@ export function asCompleted<F extends Work<unknown>>(
 }
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+/** The rejection of a stop by the consumer (`return()`): nothing to throw. */
+const LEFT: unique symbol = Symbol('ferris.asCompleted.left');
 
 /**
- * The iterator behind {@link asCompleted}. Invariants: `#live` counts tasks whose work has not settled,
- * `#unsettled` tasks not yet in a final state; values of fulfilled tasks wait in `#ready` until read; once
- * `#error` is set every task still running has been cancelled, and the error is delivered once `#live` is 0.
+ * The iterator behind {@link asCompleted}. Its life is the maps' {@link RunLife}: it holds the work of every
+ * task, the first error (or the deadline, the caller's abort, the consumer leaving) stops it and cancels the
+ * tasks still running through the one signal they are linked to, and it settles once every task's work has
+ * settled. Values of fulfilled tasks wait in `#ready` until read; the error that stopped the run is handed
+ * out once the run settled, after the values that came in before it.
  */
 class Completions<T> implements AsyncIterableIterator<T> {
   #fns: Work<T>[] | undefined;
@@ -64,22 +69,19 @@ class Completions<T> implements AsyncIterableIterator<T> {
   readonly #timeout: number;
   readonly #clock: Clock;
   readonly #context: Context;
-  #started = false;
-  #tasks: AsyncTask<T>[] = [];
-  #live = 0;
-  #unsettled = 0;
+  #life: RunLife | undefined = undefined;
+  readonly #release = (): void => this.#life!.release();
   readonly #ready = new RingBuffer<T>();
-  #error: { error: unknown } | undefined = undefined;
   /** The error was thrown, or the consumer stopped: the iteration is over. */
   #over = false;
   readonly #consumers = new WaitList<IteratorResult<T, undefined>>();
   readonly #drainWaiters: (() => void)[] = [];
-  #timer: unknown = undefined;
-  #timerArmed = false;
-  #abortListener: (() => void) | undefined = undefined;
   readonly #owner: TaskOwner = {
     taskSettled: (task) => this.#taskSettled(task as AsyncTask<T>),
-    workSettled: (task) => this.#workSettled(task),
+    // A task whose work settled on its own reaches its final state right after this: count the work as done
+    // only then, so that its value is in before the run may settle.
+    workSettled: (task) => (task.isDone ? this.#life!.release() : queueMicrotask(this.#release)),
+    readsFailure: () => true,
   };
 
   constructor(
@@ -101,77 +103,67 @@ class Completions<T> implements AsyncIterableIterator<T> {
   }
 
   next(): Promise<IteratorResult<T, undefined>> {
-    if (!this.#started) runInContext(this.#context, () => this.#start(), undefined);
+    if (this.#fns !== undefined) runInContext(this.#context, () => this.#start(), undefined);
     const taken = this.#take();
     if (taken === undefined) return this.#consumers.wait(undefined, this.#clock, undefined);
     return 'error' in taken ? Promise.reject(taken.error) : Promise.resolve(taken);
   }
 
   async return(): Promise<IteratorResult<T, undefined>> {
-    if (!this.#started) {
-      this.#started = true;
-      this.#fns = undefined;
-    }
+    this.#fns = undefined;
     if (!this.#over) {
       this.#over = true;
       this.#ready.clear();
-      if (this.#error === undefined)
-        this.#abortRest(new CancelledError('asCompleted was stopped early by its consumer.'));
-      this.#disarm();
+      this.#life?.stop(LEFT, new CancelledError('asCompleted was stopped early by its consumer.'));
       this.#pump();
     }
-    if (this.#live > 0) await new Promise<void>((resolve) => this.#drainWaiters.push(resolve));
+    const life = this.#life;
+    if (life !== undefined && life.phase !== 'settled')
+      await new Promise<void>((resolve) => this.#drainWaiters.push(resolve));
     return DONE;
   }
 
   #start(): void {
-    this.#started = true;
     const fns = this.#fns!;
     this.#fns = undefined;
-    const signal = this.#signal;
-    if (signal?.aborted) {
-      this.#error = { error: signal.reason };
+    const timeout = this.#timeout;
+    const life = new RunLife({
+      signal: this.#signal,
+      timeout,
+      clock: this.#clock,
+      timeoutReason: () => new TimeoutError(`asCompleted timed out after ${timeout} ms.`, { timeout }),
+      onStop: () => this.#pump(),
+      onSettle: () => {
+        this.#pump();
+        for (const resolve of this.#drainWaiters.splice(0)) resolve();
+      },
+    });
+    this.#life = life;
+    if (life.stopped) {
+      life.release();
       return;
     }
-    if (fns.length === 0) return;
-    if (signal !== undefined) {
-      this.#abortListener = () => this.#failWith(signal.reason, signal.reason);
-      signal.addEventListener('abort', this.#abortListener, { once: true });
-    }
-    if (this.#timeout !== Number.POSITIVE_INFINITY) {
-      this.#timerArmed = true;
-      this.#timer = this.#clock.setTimeout(() => {
-        this.#timerArmed = false;
-        const error = new TimeoutError(`asCompleted timed out after ${this.#timeout} ms.`, {
-          timeout: this.#timeout,
-        });
-        this.#failWith(error, error);
-      }, this.#timeout);
-    }
-    this.#live = this.#unsettled = fns.length;
+    const tasks: AsyncTask<T>[] = [];
     for (const fn of fns) {
-      const task = new AsyncTask(fn, { clock: this.#clock });
+      // Linked to the run's signal: the first stop cancels every task still running, with its reason.
+      const task = new AsyncTask(fn, { clock: this.#clock, signal: life.signal });
       (task as AsyncTask<unknown>)[kOwn](this.#owner, false);
-      this.#tasks.push(task);
+      tasks.push(task);
     }
-    // Counted and owned first: a function that settles synchronously may already abort the others.
-    for (const task of this.#tasks) task[kStart]();
+    // Counted and owned first: a function that settles synchronously may already stop the run.
+    life.hold(tasks.length);
+    for (const task of tasks) task[kStart]();
+    life.release();
   }
 
   /** What the next `next()` gets now, or `undefined` if it has to wait. */
   #take(): IteratorResult<T, undefined> | { error: unknown } | undefined {
     if (this.#ready.size > 0) return { done: false, value: this.#ready.shift() as T };
     if (this.#over) return DONE;
-    if (this.#error !== undefined) {
-      if (this.#live > 0) return undefined;
-      this.#over = true;
-      return { error: this.#error.error };
-    }
-    if (this.#unsettled === 0) {
-      this.#over = true;
-      return DONE;
-    }
-    return undefined;
+    const life = this.#life;
+    if (life === undefined || life.phase !== 'settled') return undefined;
+    this.#over = true;
+    return life.stopped && life.rejection !== LEFT ? { error: life.rejection } : DONE;
   }
 
   /** Hands results to parked `next()` calls, in order, for as long as there are results. */
@@ -186,47 +178,15 @@ class Completions<T> implements AsyncIterableIterator<T> {
   }
 
   #taskSettled(task: AsyncTask<T>): void {
-    this.#unsettled--;
     if (task.status === 'fulfilled') {
       if (!this.#over) this.#ready.push(task.result as T);
     } else if (task.status === 'rejected') {
-      this.#failWith(
-        task.error,
-        new CancelledError('asCompleted aborted the rest because a task failed.', { cause: task.error }),
+      const error = task.error;
+      this.#life!.stop(
+        error,
+        new CancelledError('asCompleted aborted the rest because a task failed.', { cause: error }),
       );
     }
-    if (this.#unsettled === 0) this.#disarm();
     this.#pump();
-  }
-
-  #workSettled(task: AsyncTask<unknown>): void {
-    this.#live--;
-    // A task that is not done yet settles right after this (AsyncTask's order) and pumps then.
-    if (task.isDone) this.#pump();
-    if (this.#live === 0) for (const resolve of this.#drainWaiters.splice(0)) resolve();
-  }
-
-  /** Records the first error and aborts the work still running with `reason`. */
-  #failWith(error: unknown, reason: unknown): void {
-    if (this.#error !== undefined || this.#over) return;
-    this.#error = { error };
-    this.#abortRest(reason);
-    this.#pump();
-  }
-
-  #abortRest(reason: unknown): void {
-    this.#disarm();
-    for (const task of this.#tasks) task.cancel(reason);
-  }
-
-  #disarm(): void {
-    if (this.#timerArmed) {
-      this.#timerArmed = false;
-      this.#clock.clearTimeout(this.#timer);
-    }
-    if (this.#abortListener !== undefined) {
-      this.#signal!.removeEventListener('abort', this.#abortListener);
-      this.#abortListener = undefined;
-    }
   }
 }
