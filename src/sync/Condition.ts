@@ -108,16 +108,16 @@ export class Condition {
   }
 
   /**
-   * Waits until `predicate()` returns a truthy value and resolves to that value, calling it with the lock held:
-   * first at once, then after every wake-up. `timeout` is a deadline for the whole call.
+   * Waits until `predicate()` returns a truthy value and resolves to that value. The predicate is checked first,
+   * at once: if it already holds, its value is returned whether or not the lock is held (as asyncio's
+   * `wait_for` does). Otherwise it is called again after every wake-up, with the lock held. `timeout` is a
+   * deadline for the whole call.
    * @throws TypeError (synchronously) if `predicate` is not a function, or for bad options. Rejects as
-   *   {@link wait} does, or with the predicate's error (the lock held).
+   *   {@link wait} does (an `Error` if it has to wait without the lock), or with the predicate's error.
    */
   waitFor<T>(predicate: () => T, options?: WaitOptions): Promise<T> {
     assertFunction('Condition.waitFor predicate', predicate);
     const o = waitOptions('Condition.waitFor', options);
-    if (!this.#lock.locked)
-      return Promise.reject(new Error('Condition.waitFor() needs the lock: acquire it before waiting.'));
     const timeout = o?.timeout ?? Number.POSITIVE_INFINITY;
     return this.#waitFor(predicate, o?.signal, timeout, this.#deadline(timeout));
   }
@@ -152,6 +152,9 @@ export class Condition {
     for (;;) {
       const value = predicate();
       if (value) return value;
+      // Only the first check can find the lock free: every wait below retakes it before returning.
+      if (!this.#lock.locked)
+        throw new Error('Condition.waitFor() needs the lock: acquire it before waiting.');
       if (signal?.aborted) throw signal.reason;
       await this.#wait(signal, timeout, deadline);
     }

@@ -395,12 +395,12 @@ describe('acceptance: Condition', () => {
     expect(await w).toBe('state=2');
   });
 
-  it('wait() without the lock rejects; notify() without it throws', async () => {
+  it('wait() and a waitFor() that must wait reject without the lock; notify() without it throws', async () => {
     const cond = new Condition();
     const p = cond.wait();
     expect(p).toBeInstanceOf(Promise);
     await expect(p).rejects.toBeInstanceOf(Error);
-    await expect(cond.waitFor(() => true)).rejects.toBeInstanceOf(Error);
+    await expect(cond.waitFor(() => false)).rejects.toBeInstanceOf(Error);
     expect(() => cond.notify()).toThrow(Error);
     expect(() => cond.notifyAll()).toThrow(Error);
   });

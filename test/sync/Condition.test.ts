@@ -188,10 +188,21 @@ describe('Condition', () => {
     });
   });
 
-  it('rejects wait() and waitFor() without the lock, and throws from notify() without it', async () => {
+  it('returns waitFor()’s value at once when the predicate already holds, even without the lock (asyncio)', async () => {
+    const cond = new Condition();
+    const value = [1, 2, 3];
+    await expect(cond.waitFor(() => value)).resolves.toBe(value);
+    expect(cond.locked).toBe(false);
+    // The lock held by someone else does not delay a predicate that already holds.
+    cond.tryAcquire();
+    await expect(cond.waitFor(() => 'ready')).resolves.toBe('ready');
+    cond.release();
+  });
+
+  it('rejects wait() and a waitFor() that would have to wait without the lock, and throws from notify() without it', async () => {
     const cond = new Condition();
     await expect(cond.wait()).rejects.toThrow(/needs the lock/);
-    await expect(cond.waitFor(() => true)).rejects.toThrow(/needs the lock/);
+    await expect(cond.waitFor(() => false)).rejects.toThrow(/needs the lock/);
     expect(() => cond.notify()).toThrow(/needs the lock/);
     expect(() => cond.notifyAll()).toThrow(Error);
     expect(cond.locked).toBe(false);

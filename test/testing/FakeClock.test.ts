@@ -85,10 +85,14 @@ describe('FakeClock', () => {
     expect(clock.pending()).toHaveLength(1);
   });
 
-  it('throws synchronously on a negative or NaN advance (RangeError) and a non-number (TypeError)', () => {
+  it('throws synchronously on a negative, NaN or Infinity advance (RangeError) and a non-number (TypeError)', () => {
     const clock = fakeClock();
     expect(() => clock.advance(-1)).toThrow(RangeError);
     expect(() => clock.advance(Number.NaN)).toThrow(RangeError);
+    expect(() => clock.advance(Number.POSITIVE_INFINITY)).toThrow(
+      /FakeClock.advance ms must be a finite number >= 0, got Infinity/,
+    );
+    expect(clock.now()).toBe(0);
     expect(() => clock.advance('5' as unknown as number)).toThrow(TypeError);
   });
 });
