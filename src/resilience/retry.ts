@@ -1,6 +1,6 @@
 import { captureContext, runInContext } from '../core/context.js';
 import { RetryError } from '../core/errors.js';
-import { neverAborts, onAbort } from '../core/signals.js';
+import { linkSignal, neverAborts, type SignalScope } from '../core/signals.js';
 import type { ClockOptions } from '../core/types.js';
 import {
   assertFunction,
@@ -79,20 +79,25 @@ export function retry<T>(fn: RetryWork<T>, options?: RetryOptions): Promise<Awai
   const context = captureContext();
   return new Promise<Awaited<T>>((resolve, reject) => {
     const errors: unknown[] = [];
-    let settled = false;
-    let timer: unknown;
-    let timerArmed = false;
     let previousDelay: number | undefined;
-    let removeAbort: (() => void) | undefined;
+    /** The wait before the next attempt, while one is scheduled. */
+    let pause: SignalScope | undefined;
+    const endPause = (): void => {
+      pause?.dispose();
+      pause = undefined;
+    };
+    // The call's cancel scope: an abort of `signal` rejects at once, whatever phase the call is in.
+    const scope = linkSignal(signal, {
+      onAbort: (reason) => {
+        endPause();
+        reject(reason);
+      },
+    });
 
     const finish = (): boolean => {
-      if (settled) return false;
-      settled = true;
-      if (timerArmed) {
-        timerArmed = false;
-        clock.clearTimeout(timer);
-      }
-      removeAbort?.();
+      if (!scope.open) return false;
+      scope.dispose();
+      endPause();
       return true;
     };
     const fail = (error: unknown): void => {
@@ -114,7 +119,7 @@ export function retry<T>(fn: RetryWork<T>, options?: RetryOptions): Promise<Awai
     };
 
     const failed = (attempt: number, error: unknown): void => {
-      if (settled) return;
+      if (!scope.open) return;
       errors.push(error);
       const step = next(attempt, error);
       if ('error' in step) {
@@ -122,12 +127,17 @@ export function retry<T>(fn: RetryWork<T>, options?: RetryOptions): Promise<Awai
         return;
       }
       // onRetry may have aborted the signal, which already settled the call.
-      if (settled) return;
-      timerArmed = true;
-      timer = clock.setTimeout(() => {
-        timerArmed = false;
-        runInContext(context, call, attempt + 1);
-      }, step.delay);
+      if (!scope.open) return;
+      // The pause is a scope of its own that only its delay ends; finish() disposes it on abort.
+      pause = linkSignal(undefined, {
+        timeout: step.delay,
+        clock,
+        timeoutReason: () => pauseOver,
+        onAbort: () => {
+          pause = undefined;
+          runInContext(context, call, attempt + 1);
+        },
+      });
     };
 
     const call = (attempt: number): void => {
@@ -142,7 +152,7 @@ export function retry<T>(fn: RetryWork<T>, options?: RetryOptions): Promise<Awai
         if (finish()) resolve(out as Awaited<T>);
         return;
       }
-      // Both handlers check `settled`: after an abort the attempt's outcome is dropped, and handled.
+      // Both handlers check the scope: after an abort the attempt's outcome is dropped, and handled.
       Promise.resolve(out).then(
         (value) => {
           if (finish()) resolve(value as Awaited<T>);
@@ -151,7 +161,9 @@ export function retry<T>(fn: RetryWork<T>, options?: RetryOptions): Promise<Awai
       );
     };
 
-    if (signal !== undefined) removeAbort = onAbort(signal, () => fail(signal.reason));
     call(1);
   });
 }
+
+/** How a retry's pause ends when its delay is up; never seen outside this file. */
+const pauseOver = Symbol('pause over');

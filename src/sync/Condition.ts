@@ -1,6 +1,6 @@
 import type { Clock } from '../core/Clock.js';
 import { TimeoutError } from '../core/errors.js';
-import { onAbort } from '../core/signals.js';
+import { linkSignal } from '../core/signals.js';
 import type { ClockOptions, WaitOptions, Work } from '../core/types.js';
 import {
   assertFunction,
@@ -172,27 +172,20 @@ export class Condition {
       await this.#lock.acquire();
       throw error instanceof TimeoutError ? new TimeoutError(undefined, { timeout }) : error;
     }
-    // Notified. Retaking the lock cannot be cancelled, but an abort or timeout meanwhile still fails the wait.
-    let failure: { error: unknown } | undefined;
-    let stopAbort: (() => void) | undefined;
-    let timer: unknown;
-    if (signal !== undefined) {
-      if (signal.aborted) failure = { error: signal.reason };
-      else stopAbort = onAbort(signal, () => (failure ??= { error: signal.reason }));
-    }
-    const left = remaining();
-    if (left !== Number.POSITIVE_INFINITY)
-      timer = this.#clock.setTimeout(() => {
-        failure ??= { error: new TimeoutError(undefined, { timeout }) };
-      }, left);
+    // Notified. Retaking the lock cannot be cancelled, but an abort or timeout meanwhile still fails the wait:
+    // the scope watches both while the lock is retaken, and records which came first.
+    const scope = linkSignal(signal, {
+      timeout: remaining(),
+      clock: this.#clock,
+      timeoutReason: () => new TimeoutError(undefined, { timeout }),
+    });
     try {
       await this.#lock.acquire();
     } finally {
-      stopAbort?.();
-      if (timer !== undefined) this.#clock.clearTimeout(timer);
+      scope.dispose();
     }
-    if (failure === undefined) return true;
+    if (!scope.aborted) return true;
     this.#waiters.grant(undefined);
-    throw failure.error;
+    throw scope.reason;
   }
 }
