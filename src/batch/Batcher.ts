@@ -9,9 +9,7 @@ import {
   describe,
   durationOption,
   integerOption,
-  optionsBag,
-  signalOption,
-  timeoutOption,
+  waitOptions,
 } from '../core/validate.js';
 
 /**
@@ -49,6 +47,14 @@ export interface BatcherStats {
   /** Items sent so far. */
   items: number;
 }
+
+/** The defaults of {@link BatcherOptions}. */
+const DEFAULT_BATCHER = Object.freeze({
+  /** Items that trigger a batch at once. */
+  maxSize: 100,
+  /** Milliseconds the first pending item waits for others. */
+  maxWait: 10,
+});
 
 interface Batch {
   /** The handler's cancel scope: aborted once every caller of the batch gave up. */
@@ -115,8 +121,8 @@ export class Batcher<T, R> implements AsyncDisposable {
     const name = (key: string) => `Batcher options.${key}`;
     assertFunction(name('handler'), options.handler);
     this.#handler = options.handler;
-    this.#maxSize = integerOption(name('maxSize'), options.maxSize, 100, 1, true);
-    this.#maxWait = durationOption(name('maxWait'), options.maxWait, 10);
+    this.#maxSize = integerOption(name('maxSize'), options.maxSize, DEFAULT_BATCHER.maxSize, 1, true);
+    this.#maxWait = durationOption(name('maxWait'), options.maxWait, DEFAULT_BATCHER.maxWait);
     this.#clock = clockOption(name('clock'), options.clock);
   }
 
@@ -131,9 +137,9 @@ export class Batcher<T, R> implements AsyncDisposable {
    * ```
    */
   add(item: T, options?: WaitOptions): Promise<R> {
-    const o = optionsBag('Batcher.add options', options);
-    const signal = signalOption('Batcher.add options.signal', o.signal);
-    const timeout = timeoutOption('Batcher.add options.timeout', o.timeout);
+    const o = waitOptions('Batcher.add', options);
+    const signal = o?.signal;
+    const timeout = o?.timeout ?? Number.POSITIVE_INFINITY;
     if (this.#closing !== undefined)
       return Promise.reject(new QueueShutDownError('The batcher is closed; add() accepts no more items.'));
     if (signal?.aborted) return Promise.reject(signal.reason);

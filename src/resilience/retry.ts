@@ -5,7 +5,7 @@ import type { ClockOptions } from '../core/types.js';
 import {
   assertFunction,
   clockOption,
-  describe,
+  functionOption,
   integerOption,
   isThenable,
   optionsBag,
@@ -35,10 +35,13 @@ export interface RetryOptions extends ClockOptions {
   random?: (() => number) | undefined;
 }
 
-function optionalFunction<F>(name: string, value: F | undefined): F | undefined {
-  if (value !== undefined) assertFunction(name, value);
-  return value;
-}
+/** The defaults of {@link RetryOptions} (`backoff` has its own: `DEFAULT_BACKOFF`). */
+const DEFAULT_RETRY = Object.freeze({
+  /** Calls at most, the first included. */
+  attempts: 3,
+  /** The source of jitter: numbers in [0, 1). Read at each call, so a stubbed `Math.random` is seen. */
+  random: (): number => Math.random(),
+});
 
 /**
  * Calls `fn(signal, attempt)` until it succeeds, waiting with exponential backoff and jitter between attempts
@@ -64,15 +67,13 @@ function optionalFunction<F>(name: string, value: F | undefined): F | undefined 
 export function retry<T>(fn: RetryWork<T>, options?: RetryOptions): Promise<Awaited<T>> {
   assertFunction('retry fn', fn);
   const o = optionsBag('retry options', options);
-  const attempts = integerOption('retry options.attempts', o.attempts, 3, 1, true);
+  const attempts = integerOption('retry options.attempts', o.attempts, DEFAULT_RETRY.attempts, 1, true);
   const policy = backoffPolicy(o.backoff, 'retry options.backoff');
-  const retryIf = optionalFunction('retry options.retryIf', o.retryIf);
-  const onRetry = optionalFunction('retry options.onRetry', o.onRetry);
+  const retryIf = functionOption<NonNullable<RetryOptions['retryIf']>>('retry options.retryIf', o.retryIf);
+  const onRetry = functionOption<NonNullable<RetryOptions['onRetry']>>('retry options.onRetry', o.onRetry);
   const signal = signalOption('retry options.signal', o.signal);
   const clock = clockOption('retry options.clock', o.clock);
-  const random = o.random ?? Math.random;
-  if (typeof random !== 'function')
-    throw new TypeError(`retry options.random must be a function, got ${describe(random)}.`);
+  const random = functionOption<() => number>('retry options.random', o.random) ?? DEFAULT_RETRY.random;
   if (signal?.aborted) return Promise.reject(signal.reason);
 
   const callSignal = signal ?? neverAborts;

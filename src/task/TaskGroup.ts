@@ -5,9 +5,10 @@ import type { ClockOptions, Work } from '../core/types.js';
 import {
   assertFunction,
   clockOption,
-  describe,
+  isThenable,
   optionsBag,
   signalOption,
+  stringOption,
   timeoutOption,
 } from '../core/validate.js';
 import { AsyncTask, kOwn, kStart, type TaskOwner } from './AsyncTask.js';
@@ -137,28 +138,26 @@ export class TaskGroup {
   createTask<T>(fn: Work<T>, options?: CreateTaskOptions): AsyncTask<T> {
     assertFunction('TaskGroup.createTask fn', fn);
     const o = optionsBag('TaskGroup.createTask options', options);
-    if (o.name !== undefined && typeof o.name !== 'string')
-      throw new TypeError(`TaskGroup.createTask options.name must be a string, got ${describe(o.name)}.`);
+    const name = stringOption('TaskGroup.createTask options.name', o.name);
     const timeout = timeoutOption('TaskGroup.createTask options.timeout', o.timeout);
     if (this.#settled)
       throw new Error('TaskGroup.createTask: the group has already settled; start tasks before it ends.');
     if (this.#scope.aborted) {
-      const cancelled = new AsyncTask(fn, { name: o.name, clock: this.#clock });
+      const cancelled = new AsyncTask(fn, { name, clock: this.#clock });
       cancelled.cancel(this.#scope.reason);
       return cancelled;
     }
     let task: AsyncTask<T> | undefined;
     const observed: Work<T> = (signal) => {
       const out = fn(signal);
-      if (out === null || typeof out !== 'object' || typeof (out as PromiseLike<T>).then !== 'function')
-        return out;
+      if (!isThenable<T>(out)) return out;
       // Sees what the work does after its task was cancelled or timed out (AsyncTask drops it).
       return Promise.resolve(out).then(undefined, (error: unknown) => {
         if (task!.isDone) this.#lateError(error, signal);
         throw error;
       });
     };
-    task = new AsyncTask(observed, { name: o.name, timeout, clock: this.#clock });
+    task = new AsyncTask(observed, { name, timeout, clock: this.#clock });
     const child = task as AsyncTask<unknown>;
     this.#live.add(child);
     child[kOwn](this.#owner, false);
