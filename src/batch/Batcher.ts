@@ -1,5 +1,6 @@
 import type { Clock } from '../core/Clock.js';
-import { CancelledError, QueueShutDownError, TimeoutError } from '../core/errors.js';
+import { CancelledError, QueueShutDownError } from '../core/errors.js';
+import { linkSignal, type SignalScope } from '../core/signals.js';
 import type { ClockOptions, WaitOptions } from '../core/types.js';
 import {
   assertFunction,
@@ -8,9 +9,7 @@ import {
   describe,
   durationOption,
   integerOption,
-  optionsBag,
-  signalOption,
-  timeoutOption,
+  waitOptions,
 } from '../core/validate.js';
 
 /**
@@ -49,8 +48,17 @@ export interface BatcherStats {
   items: number;
 }
 
+/** The defaults of {@link BatcherOptions}. */
+const DEFAULT_BATCHER = Object.freeze({
+  /** Items that trigger a batch at once. */
+  maxSize: 100,
+  /** Milliseconds the first pending item waits for others. */
+  maxWait: 10,
+});
+
 interface Batch {
-  readonly controller: AbortController;
+  /** The handler's cancel scope: aborted once every caller of the batch gave up. */
+  readonly scope: SignalScope;
   /** Entries of the batch whose caller is still waiting. */
   live: number;
 }
@@ -61,9 +69,8 @@ interface Entry<T, R> {
   readonly reject: (error: unknown) => void;
   settled: boolean;
   batch: Batch | undefined;
-  signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-  timer: unknown;
+  /** Watches the caller's `signal` and `timeout`, while the add() waits; `undefined` when it has neither. */
+  scope: SignalScope | undefined;
 }
 
 /**
@@ -98,8 +105,8 @@ export class Batcher<T, R> implements AsyncDisposable {
   readonly #maxWait: number;
   readonly #clock: Clock;
   #pending: Entry<T, R>[] = [];
-  #timer: unknown = undefined;
-  #timed = false;
+  /** The `maxWait` countdown of the pending batch, while one runs. */
+  #countdown: SignalScope | undefined = undefined;
   readonly #running = new Set<Promise<void>>();
   #closing: Promise<void> | undefined = undefined;
   #batches = 0;
@@ -114,8 +121,8 @@ export class Batcher<T, R> implements AsyncDisposable {
     const name = (key: string) => `Batcher options.${key}`;
     assertFunction(name('handler'), options.handler);
     this.#handler = options.handler;
-    this.#maxSize = integerOption(name('maxSize'), options.maxSize, 100, 1, true);
-    this.#maxWait = durationOption(name('maxWait'), options.maxWait, 10);
+    this.#maxSize = integerOption(name('maxSize'), options.maxSize, DEFAULT_BATCHER.maxSize, 1, true);
+    this.#maxWait = durationOption(name('maxWait'), options.maxWait, DEFAULT_BATCHER.maxWait);
     this.#clock = clockOption(name('clock'), options.clock);
   }
 
@@ -130,9 +137,9 @@ export class Batcher<T, R> implements AsyncDisposable {
    * ```
    */
   add(item: T, options?: WaitOptions): Promise<R> {
-    const o = optionsBag('Batcher.add options', options);
-    const signal = signalOption('Batcher.add options.signal', o.signal);
-    const timeout = timeoutOption('Batcher.add options.timeout', o.timeout);
+    const o = waitOptions('Batcher.add', options);
+    const signal = o?.signal;
+    const timeout = o?.timeout ?? Number.POSITIVE_INFINITY;
     if (this.#closing !== undefined)
       return Promise.reject(new QueueShutDownError('The batcher is closed; add() accepts no more items.'));
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -148,28 +155,26 @@ export class Batcher<T, R> implements AsyncDisposable {
       reject,
       settled: false,
       batch: undefined,
-      signal,
-      onAbort: undefined,
-      timer: undefined,
+      scope: undefined,
     };
-    if (signal !== undefined) {
-      entry.onAbort = () => this.#abandon(entry, signal.reason);
-      signal.addEventListener('abort', entry.onAbort, { once: true });
-    }
-    if (timeout !== Number.POSITIVE_INFINITY)
-      entry.timer = this.#clock.setTimeout(() => {
-        entry.timer = undefined;
-        this.#abandon(entry, new TimeoutError(undefined, { timeout }));
-      }, timeout);
+    if (signal !== undefined || timeout !== Number.POSITIVE_INFINITY)
+      entry.scope = linkSignal(signal, {
+        timeout,
+        clock: this.#clock,
+        onAbort: (reason) => this.#abandon(entry, reason),
+      });
     this.#pending.push(entry);
     if (this.#pending.length >= this.#maxSize) void this.#send();
-    else if (!this.#timed && this.#maxWait !== Number.POSITIVE_INFINITY) {
-      this.#timed = true;
-      this.#timer = this.#clock.setTimeout(() => {
-        this.#timed = false;
-        void this.#send();
-      }, this.#maxWait);
-    }
+    else if (this.#countdown === undefined && this.#maxWait !== Number.POSITIVE_INFINITY)
+      this.#countdown = linkSignal(undefined, {
+        timeout: this.#maxWait,
+        clock: this.#clock,
+        timeoutReason: () => maxWaitOver,
+        onAbort: () => {
+          this.#countdown = undefined;
+          void this.#send();
+        },
+      });
     return promise;
   }
 
@@ -214,10 +219,8 @@ export class Batcher<T, R> implements AsyncDisposable {
   }
 
   #stopTimer(): void {
-    if (!this.#timed) return;
-    this.#timed = false;
-    this.#clock.clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#countdown?.dispose();
+    this.#countdown = undefined;
   }
 
   #send(): Promise<void> {
@@ -225,7 +228,7 @@ export class Batcher<T, R> implements AsyncDisposable {
     if (this.#pending.length === 0) return Promise.resolve();
     const entries = this.#pending;
     this.#pending = [];
-    const batch: Batch = { controller: new AbortController(), live: entries.length };
+    const batch: Batch = { scope: linkSignal(undefined), live: entries.length };
     for (const e of entries) e.batch = batch;
     this.#batches++;
     this.#items += entries.length;
@@ -241,11 +244,13 @@ export class Batcher<T, R> implements AsyncDisposable {
     try {
       results = await this.#handler(
         entries.map((e) => e.item),
-        batch.controller.signal,
+        batch.scope.signal,
       );
     } catch (error) {
       for (const e of entries) this.#settle(e, false, error);
       return;
+    } finally {
+      batch.scope.dispose();
     }
     if (!Array.isArray(results) || results.length !== entries.length) {
       const error = new TypeError(
@@ -264,10 +269,8 @@ export class Batcher<T, R> implements AsyncDisposable {
   #settle(entry: Entry<T, R>, ok: boolean, value: unknown): void {
     if (entry.settled) return;
     entry.settled = true;
-    if (entry.onAbort !== undefined) entry.signal!.removeEventListener('abort', entry.onAbort);
-    if (entry.timer !== undefined) this.#clock.clearTimeout(entry.timer);
-    entry.onAbort = undefined;
-    entry.timer = undefined;
+    entry.scope?.dispose();
+    entry.scope = undefined;
     if (ok) entry.resolve(value as R);
     else entry.reject(value);
   }
@@ -282,6 +285,9 @@ export class Batcher<T, R> implements AsyncDisposable {
       if (at >= 0) this.#pending.splice(at, 1);
       if (this.#pending.length === 0) this.#stopTimer();
     } else if (--batch.live === 0)
-      batch.controller.abort(new CancelledError('Every add() of this batch was abandoned.'));
+      batch.scope.abort(new CancelledError('Every add() of this batch was abandoned.'));
   }
 }
+
+/** How the `maxWait` countdown ends when its time is up; never seen outside this file. */
+const maxWaitOver = Symbol('maxWait over');

@@ -1,64 +1,24 @@
 import type { Clock } from '../core/Clock.js';
 import { QueueEmptyError, QueueFullError, QueueShutDownError } from '../core/errors.js';
 import { RingBuffer } from '../core/RingBuffer.js';
-import type { ClockOptions, WaitOptions } from '../core/types.js';
-import {
-  clockOption,
-  describe,
-  integerOption,
-  optionsBag,
-  signalOption,
-  timeoutOption,
-} from '../core/validate.js';
+import type { WaitOptions } from '../core/types.js';
+import { booleanOption, clockOption, integerOption, optionsBag, waitOptions } from '../core/validate.js';
 import { WaitList } from '../core/WaitList.js';
 import { Emitter, type Listener } from '../observe/Emitter.js';
+import {
+  DEFAULT_QUEUE,
+  type QueueEvents,
+  type QueueOptions,
+  type QueueShutdownOptions,
+  type QueueStats,
+} from './options.js';
 import { QueueIterator } from './QueueIterator.js';
 import type { QueueStorage } from './storage.js';
 
-/** Options of {@link Queue} (and the base of the other queues' options). */
-export interface QueueOptions extends ClockOptions {
-  /** Most items the queue holds before `put()` waits: an integer >= 0; 0 or `Infinity` means unbounded. @default 0 */
-  maxsize?: number | undefined;
-}
-
-/** Options of {@link Queue.shutdown}. */
-export interface QueueShutdownOptions {
-  /** Drop the queued items at once (each counted as done) and reject waiting getters now. @default false */
-  immediate?: boolean | undefined;
-}
-
-/** A snapshot of a queue, returned fresh by {@link Queue.stats}. */
-export interface QueueStats {
-  /** Items in the queue. */
-  size: number;
-  /** The `maxsize` option as given (0 or `Infinity`: unbounded). */
-  maxsize: number;
-  /** Items put and not yet marked done by `taskDone()`. */
-  unfinished: number;
-  /** Callers waiting in `get()`. */
-  getters: number;
-  /** Callers waiting in `put()`. */
-  putters: number;
-}
+export type { QueueEvents, QueueOptions, QueueShutdownOptions, QueueStats } from './options.js';
 
 /** Shared by every call that completes at once: a resolved promise can be awaited any number of times. */
 const RESOLVED: Promise<void> = Promise.resolve();
-
-function checkWait(name: string, options: WaitOptions): void {
-  optionsBag(name, options);
-  signalOption(`${name}.signal`, options.signal);
-  timeoutOption(`${name}.timeout`, options.timeout);
-}
-
-/** The events of a {@link Queue}, each with its payload. */
-export interface QueueEvents<T> {
-  /** An item entered the queue (stored, or handed straight to a waiting getter). */
-  put: { item: T };
-  /** An item left the queue for a consumer. */
-  get: { item: T };
-  /** `shutdown()` was called; `dropped` counts the items an immediate shutdown removed. */
-  shutdown: { immediate: boolean; dropped: number };
-}
 
 /**
  * A first-in, first-out queue for passing items between async producers and consumers, with asyncio.Queue's
@@ -116,7 +76,7 @@ export class Queue<T> implements AsyncIterable<T> {
   constructor(options?: QueueOptions) {
     const name = new.target.name;
     const o = optionsBag(`${name} options`, options);
-    this.#maxsize = integerOption(`${name} options.maxsize`, o.maxsize, 0, 0, true);
+    this.#maxsize = integerOption(`${name} options.maxsize`, o.maxsize, DEFAULT_QUEUE.maxsize, 0, true);
     this.#capacity = this.#maxsize === 0 ? Number.POSITIVE_INFINITY : this.#maxsize;
     this.#clock = clockOption(`${name} options.clock`, o.clock);
     this.#storage = this.createStorage(o);
@@ -169,17 +129,15 @@ export class Queue<T> implements AsyncIterable<T> {
    * ```
    */
   put(item: T, options?: WaitOptions): Promise<void> {
-    if (options !== undefined) {
-      checkWait('queue.put options', options);
-      if (options.signal?.aborted) return Promise.reject(options.signal.reason);
-    }
+    const o = waitOptions('queue.put', options);
+    if (o?.signal?.aborted) return Promise.reject(o.signal.reason);
     if (this.#shutDown) return Promise.reject(new QueueShutDownError());
     // Putters wait only while the queue is full, so room now means no one is ahead of this call.
     if (this.#storage.size < this.#capacity) {
       this.#accept(item);
       return RESOLVED;
     }
-    return this.#putters.wait(options, this.#clock, item);
+    return this.#putters.wait(o, this.#clock, item);
   }
 
   /**
@@ -210,13 +168,11 @@ export class Queue<T> implements AsyncIterable<T> {
    * ```
    */
   get(options?: WaitOptions): Promise<T> {
-    if (options !== undefined) {
-      checkWait('queue.get options', options);
-      if (options.signal?.aborted) return Promise.reject(options.signal.reason);
-    }
+    const o = waitOptions('queue.get', options);
+    if (o?.signal?.aborted) return Promise.reject(o.signal.reason);
     if (this.#storage.size > 0) return Promise.resolve(this.#take());
     if (this.#shutDown) return Promise.reject(new QueueShutDownError());
-    return this.#getters.wait(options, this.#clock, undefined);
+    return this.#getters.wait(o, this.#clock, undefined);
   }
 
   /**
@@ -260,12 +216,10 @@ export class Queue<T> implements AsyncIterable<T> {
    * ```
    */
   join(options?: WaitOptions): Promise<void> {
-    if (options !== undefined) {
-      checkWait('queue.join options', options);
-      if (options.signal?.aborted) return Promise.reject(options.signal.reason);
-    }
+    const o = waitOptions('queue.join', options);
+    if (o?.signal?.aborted) return Promise.reject(o.signal.reason);
     if (this.#unfinished === 0) return RESOLVED;
-    return this.#joiners.wait(options, this.#clock, undefined);
+    return this.#joiners.wait(o, this.#clock, undefined);
   }
 
   /**
@@ -283,9 +237,7 @@ export class Queue<T> implements AsyncIterable<T> {
    */
   shutdown(options?: QueueShutdownOptions): void {
     const o = optionsBag('queue.shutdown options', options);
-    const immediate = o.immediate ?? false;
-    if (typeof immediate !== 'boolean')
-      throw new TypeError(`queue.shutdown options.immediate must be a boolean, got ${describe(immediate)}.`);
+    const immediate = booleanOption('queue.shutdown options.immediate', o.immediate, DEFAULT_QUEUE.immediate);
     this.#shutDown = true;
     let dropped = 0;
     if (immediate && this.#storage.size > 0) {

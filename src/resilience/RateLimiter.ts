@@ -7,7 +7,7 @@ import {
   describe,
   optionsBag,
   signalOption,
-  timeoutOption,
+  waitOptions,
 } from '../core/validate.js';
 import { WaitList } from '../core/WaitList.js';
 import { Emitter, type Listener } from '../observe/Emitter.js';
@@ -59,6 +59,14 @@ export interface RateLimiterEvents {
   acquire: { tokens: number; waited: number };
 }
 
+/** The defaults of {@link RateLimiterOptions} and of the tokens a call takes (`burst` defaults to `rate`). */
+const DEFAULT_RATE_LIMITER = Object.freeze({
+  /** Milliseconds in which `rate` tokens are added. */
+  per: 1000,
+  /** Tokens one `acquire()`/`run()` takes. */
+  tokens: 1,
+});
+
 function positiveFinite(name: string, value: unknown, fallback?: number): number {
   if (value === undefined && fallback !== undefined) return fallback;
   if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${describe(value)}.`);
@@ -107,7 +115,7 @@ export class RateLimiter {
     if (o.rate === undefined)
       throw new TypeError('RateLimiter options.rate is required (tokens per `per` ms).');
     this.#rate = positiveFinite('RateLimiter options.rate', o.rate);
-    this.#per = positiveFinite('RateLimiter options.per', o.per, 1000);
+    this.#per = positiveFinite('RateLimiter options.per', o.per, DEFAULT_RATE_LIMITER.per);
     this.#burst = positiveFinite('RateLimiter options.burst', o.burst, this.#rate);
     this.#clock = clockOption('RateLimiter options.clock', o.clock);
     this.#tokens = this.#burst;
@@ -130,19 +138,16 @@ export class RateLimiter {
    * await limiter.acquire(1, { signal, timeout: 5000 });
    * ```
    */
-  acquire(tokens = 1, options?: WaitOptions): Promise<void> {
+  acquire(tokens: number = DEFAULT_RATE_LIMITER.tokens, options?: WaitOptions): Promise<void> {
     const n = this.#checkTokens('acquire', tokens);
-    const o = optionsBag('RateLimiter.acquire options', options);
-    const signal = signalOption('RateLimiter.acquire options.signal', o.signal);
-    const timeout = timeoutOption('RateLimiter.acquire options.timeout', o.timeout);
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    const o = waitOptions('RateLimiter.acquire', options);
+    if (o?.signal?.aborted) return Promise.reject(o.signal.reason);
     if (this.#waiters.size === 0 && this.#take(n)) {
       this.#events?.emit('acquire', { tokens: n, waited: 0 });
       return Promise.resolve();
     }
-    const waitOptions: WaitOptions = { signal, timeout };
     const request: Request = { tokens: n, since: this.#clock.now() };
-    const promise = this.#waiters.wait(waitOptions, this.#clock, request, () => this.#pump());
+    const promise = this.#waiters.wait(o, this.#clock, request, () => this.#pump());
     this.#pump();
     return promise;
   }
@@ -191,8 +196,8 @@ export class RateLimiter {
     assertFunction('RateLimiter.run fn', fn);
     const o = optionsBag('RateLimiter.run options', options);
     const signal = signalOption('RateLimiter.run options.signal', o.signal);
-    const waitOptions: WaitOptions = { signal, timeout: o.timeout };
-    return this.acquire(o.tokens ?? 1, waitOptions).then(
+    const wait: WaitOptions = { signal, timeout: o.timeout };
+    return this.acquire(o.tokens ?? DEFAULT_RATE_LIMITER.tokens, wait).then(
       () => fn(signal ?? neverAborts) as Awaited<T> | PromiseLike<Awaited<T>>,
     );
   }

@@ -1,4 +1,4 @@
-import { describe, finiteOption, optionsBag } from '../core/validate.js';
+import { describe, finiteOption, functionOption, integerOption, optionsBag } from '../core/validate.js';
 
 /**
  * How a retry delay is randomised (AWS "Exponential Backoff And Jitter"):
@@ -31,9 +31,13 @@ export interface BackoffPolicy {
 
 /** The defaults of {@link BackoffOptions}. */
 export const DEFAULT_BACKOFF: BackoffPolicy = Object.freeze({
+  /** Milliseconds of the first delay, before jitter. */
   initial: 100,
+  /** Milliseconds no delay exceeds. */
   max: 30_000,
+  /** Growth per attempt (a ratio, no unit). */
   factor: 2,
+  /** How the delay is randomised. */
   jitter: 'full',
 });
 
@@ -133,14 +137,12 @@ export interface BackoffDelayOptions {
  * ```
  */
 export function backoffDelay(attempt: number, options?: BackoffOptions, extra?: BackoffDelayOptions): number {
-  if (typeof attempt !== 'number' || !Number.isInteger(attempt) || attempt < 1)
-    throw new RangeError(`backoffDelay attempt must be an integer >= 1, got ${describe(attempt)}.`);
+  if (attempt === undefined) throw new TypeError('backoffDelay attempt must be a number, got undefined.');
+  integerOption('backoffDelay attempt', attempt, 1, 1);
   const policy = backoffPolicy(options, 'backoffDelay options');
   const e = optionsBag('backoffDelay extra', extra);
   const previous =
     e.previous === undefined ? undefined : finiteOption('backoffDelay extra.previous', e.previous, 0);
-  const random = e.random ?? Math.random;
-  if (typeof random !== 'function')
-    throw new TypeError(`backoffDelay extra.random must be a function, got ${describe(random)}.`);
+  const random = functionOption<() => number>('backoffDelay extra.random', e.random) ?? Math.random;
   return nextDelay(attempt, policy, previous, random);
 }

@@ -1,11 +1,11 @@
 import { captureContext, runInContext } from '../core/context.js';
 import { RetryError } from '../core/errors.js';
-import { neverAborts, onAbort } from '../core/signals.js';
+import { linkSignal, neverAborts, type SignalScope } from '../core/signals.js';
 import type { ClockOptions } from '../core/types.js';
 import {
   assertFunction,
   clockOption,
-  describe,
+  functionOption,
   integerOption,
   isThenable,
   optionsBag,
@@ -35,10 +35,13 @@ export interface RetryOptions extends ClockOptions {
   random?: (() => number) | undefined;
 }
 
-function optionalFunction<F>(name: string, value: F | undefined): F | undefined {
-  if (value !== undefined) assertFunction(name, value);
-  return value;
-}
+/** The defaults of {@link RetryOptions} (`backoff` has its own: `DEFAULT_BACKOFF`). */
+const DEFAULT_RETRY = Object.freeze({
+  /** Calls at most, the first included. */
+  attempts: 3,
+  /** The source of jitter: numbers in [0, 1). Read at each call, so a stubbed `Math.random` is seen. */
+  random: (): number => Math.random(),
+});
 
 /**
  * Calls `fn(signal, attempt)` until it succeeds, waiting with exponential backoff and jitter between attempts
@@ -64,35 +67,38 @@ function optionalFunction<F>(name: string, value: F | undefined): F | undefined 
 export function retry<T>(fn: RetryWork<T>, options?: RetryOptions): Promise<Awaited<T>> {
   assertFunction('retry fn', fn);
   const o = optionsBag('retry options', options);
-  const attempts = integerOption('retry options.attempts', o.attempts, 3, 1, true);
+  const attempts = integerOption('retry options.attempts', o.attempts, DEFAULT_RETRY.attempts, 1, true);
   const policy = backoffPolicy(o.backoff, 'retry options.backoff');
-  const retryIf = optionalFunction('retry options.retryIf', o.retryIf);
-  const onRetry = optionalFunction('retry options.onRetry', o.onRetry);
+  const retryIf = functionOption<NonNullable<RetryOptions['retryIf']>>('retry options.retryIf', o.retryIf);
+  const onRetry = functionOption<NonNullable<RetryOptions['onRetry']>>('retry options.onRetry', o.onRetry);
   const signal = signalOption('retry options.signal', o.signal);
   const clock = clockOption('retry options.clock', o.clock);
-  const random = o.random ?? Math.random;
-  if (typeof random !== 'function')
-    throw new TypeError(`retry options.random must be a function, got ${describe(random)}.`);
+  const random = functionOption<() => number>('retry options.random', o.random) ?? DEFAULT_RETRY.random;
   if (signal?.aborted) return Promise.reject(signal.reason);
 
   const callSignal = signal ?? neverAborts;
   const context = captureContext();
   return new Promise<Awaited<T>>((resolve, reject) => {
     const errors: unknown[] = [];
-    let settled = false;
-    let timer: unknown;
-    let timerArmed = false;
     let previousDelay: number | undefined;
-    let removeAbort: (() => void) | undefined;
+    /** The wait before the next attempt, while one is scheduled. */
+    let pause: SignalScope | undefined;
+    const endPause = (): void => {
+      pause?.dispose();
+      pause = undefined;
+    };
+    // The call's cancel scope: an abort of `signal` rejects at once, whatever phase the call is in.
+    const scope = linkSignal(signal, {
+      onAbort: (reason) => {
+        endPause();
+        reject(reason);
+      },
+    });
 
     const finish = (): boolean => {
-      if (settled) return false;
-      settled = true;
-      if (timerArmed) {
-        timerArmed = false;
-        clock.clearTimeout(timer);
-      }
-      removeAbort?.();
+      if (!scope.open) return false;
+      scope.dispose();
+      endPause();
       return true;
     };
     const fail = (error: unknown): void => {
@@ -114,7 +120,7 @@ export function retry<T>(fn: RetryWork<T>, options?: RetryOptions): Promise<Awai
     };
 
     const failed = (attempt: number, error: unknown): void => {
-      if (settled) return;
+      if (!scope.open) return;
       errors.push(error);
       const step = next(attempt, error);
       if ('error' in step) {
@@ -122,12 +128,17 @@ export function retry<T>(fn: RetryWork<T>, options?: RetryOptions): Promise<Awai
         return;
       }
       // onRetry may have aborted the signal, which already settled the call.
-      if (settled) return;
-      timerArmed = true;
-      timer = clock.setTimeout(() => {
-        timerArmed = false;
-        runInContext(context, call, attempt + 1);
-      }, step.delay);
+      if (!scope.open) return;
+      // The pause is a scope of its own that only its delay ends; finish() disposes it on abort.
+      pause = linkSignal(undefined, {
+        timeout: step.delay,
+        clock,
+        timeoutReason: () => pauseOver,
+        onAbort: () => {
+          pause = undefined;
+          runInContext(context, call, attempt + 1);
+        },
+      });
     };
 
     const call = (attempt: number): void => {
@@ -142,7 +153,7 @@ export function retry<T>(fn: RetryWork<T>, options?: RetryOptions): Promise<Awai
         if (finish()) resolve(out as Awaited<T>);
         return;
       }
-      // Both handlers check `settled`: after an abort the attempt's outcome is dropped, and handled.
+      // Both handlers check the scope: after an abort the attempt's outcome is dropped, and handled.
       Promise.resolve(out).then(
         (value) => {
           if (finish()) resolve(value as Awaited<T>);
@@ -151,7 +162,9 @@ export function retry<T>(fn: RetryWork<T>, options?: RetryOptions): Promise<Awai
       );
     };
 
-    if (signal !== undefined) removeAbort = onAbort(signal, () => fail(signal.reason));
     call(1);
   });
 }
+
+/** How a retry's pause ends when its delay is up; never seen outside this file. */
+const pauseOver = Symbol('pause over');

@@ -1,6 +1,6 @@
 import type { Clock } from '../core/Clock.js';
 import { TimeoutError } from '../core/errors.js';
-import { onAbort } from '../core/signals.js';
+import { linkSignal } from '../core/signals.js';
 import type { ClockOptions, WaitOptions, Work } from '../core/types.js';
 import {
   assertFunction,
@@ -108,16 +108,16 @@ export class Condition {
   }
 
   /**
-   * Waits until `predicate()` returns a truthy value and resolves to that value, calling it with the lock held:
-   * first at once, then after every wake-up. `timeout` is a deadline for the whole call.
+   * Waits until `predicate()` returns a truthy value and resolves to that value. The predicate is checked first,
+   * at once: if it already holds, its value is returned whether or not the lock is held (as asyncio's
+   * `wait_for` does). Otherwise it is called again after every wake-up, with the lock held. `timeout` is a
+   * deadline for the whole call.
    * @throws TypeError (synchronously) if `predicate` is not a function, or for bad options. Rejects as
-   *   {@link wait} does, or with the predicate's error (the lock held).
+   *   {@link wait} does (an `Error` if it has to wait without the lock), or with the predicate's error.
    */
   waitFor<T>(predicate: () => T, options?: WaitOptions): Promise<T> {
     assertFunction('Condition.waitFor predicate', predicate);
     const o = waitOptions('Condition.waitFor', options);
-    if (!this.#lock.locked)
-      return Promise.reject(new Error('Condition.waitFor() needs the lock: acquire it before waiting.'));
     const timeout = o?.timeout ?? Number.POSITIVE_INFINITY;
     return this.#waitFor(predicate, o?.signal, timeout, this.#deadline(timeout));
   }
@@ -152,6 +152,9 @@ export class Condition {
     for (;;) {
       const value = predicate();
       if (value) return value;
+      // Only the first check can find the lock free: every wait below retakes it before returning.
+      if (!this.#lock.locked)
+        throw new Error('Condition.waitFor() needs the lock: acquire it before waiting.');
       if (signal?.aborted) throw signal.reason;
       await this.#wait(signal, timeout, deadline);
     }
@@ -169,27 +172,20 @@ export class Condition {
       await this.#lock.acquire();
       throw error instanceof TimeoutError ? new TimeoutError(undefined, { timeout }) : error;
     }
-    // Notified. Retaking the lock cannot be cancelled, but an abort or timeout meanwhile still fails the wait.
-    let failure: { error: unknown } | undefined;
-    let stopAbort: (() => void) | undefined;
-    let timer: unknown;
-    if (signal !== undefined) {
-      if (signal.aborted) failure = { error: signal.reason };
-      else stopAbort = onAbort(signal, () => (failure ??= { error: signal.reason }));
-    }
-    const left = remaining();
-    if (left !== Number.POSITIVE_INFINITY)
-      timer = this.#clock.setTimeout(() => {
-        failure ??= { error: new TimeoutError(undefined, { timeout }) };
-      }, left);
+    // Notified. Retaking the lock cannot be cancelled, but an abort or timeout meanwhile still fails the wait:
+    // the scope watches both while the lock is retaken, and records which came first.
+    const scope = linkSignal(signal, {
+      timeout: remaining(),
+      clock: this.#clock,
+      timeoutReason: () => new TimeoutError(undefined, { timeout }),
+    });
     try {
       await this.#lock.acquire();
     } finally {
-      stopAbort?.();
-      if (timer !== undefined) this.#clock.clearTimeout(timer);
+      scope.dispose();
     }
-    if (failure === undefined) return true;
+    if (!scope.aborted) return true;
     this.#waiters.grant(undefined);
-    throw failure.error;
+    throw scope.reason;
   }
 }

@@ -1,13 +1,14 @@
 import type { Clock } from '../core/Clock.js';
 import { CancelledError, TimeoutError } from '../core/errors.js';
-import { isCancellation } from '../core/signals.js';
+import { isCancellation, linkSignal, type SignalScope } from '../core/signals.js';
 import type { ClockOptions, Work } from '../core/types.js';
 import {
   assertFunction,
   clockOption,
-  describe,
+  isThenable,
   optionsBag,
   signalOption,
+  stringOption,
   timeoutOption,
 } from '../core/validate.js';
 import { AsyncTask, kOwn, kStart, type TaskOwner } from './AsyncTask.js';
@@ -69,11 +70,12 @@ let failBody: (tg: TaskGroup, error: unknown) => void;
  * ```
  */
 export class TaskGroup {
-  readonly #controller = new AbortController();
+  /**
+   * The group's cancel scope: aborted by `options.signal`, by the deadline, or by the first failure (whose
+   * `#failure` is set just before). Its signal is created only when someone reads `tg.signal`.
+   */
+  readonly #scope: SignalScope;
   readonly #clock: Clock;
-  readonly #signal: AbortSignal | undefined;
-  #signalListener: (() => void) | undefined = undefined;
-  #timer: unknown = undefined;
   /** Children whose work function has not settled yet. */
   readonly #live = new Set<AsyncTask<unknown>>();
   readonly #errors: unknown[] = [];
@@ -98,21 +100,20 @@ export class TaskGroup {
    */
   constructor(options?: TaskGroupOptions) {
     const o = optionsBag('TaskGroup options', options);
-    this.#signal = signalOption('TaskGroup options.signal', o.signal);
+    const signal = signalOption('TaskGroup options.signal', o.signal);
     this.#clock = clockOption('TaskGroup options.clock', o.clock);
     const timeout = timeoutOption('TaskGroup options.timeout', o.timeout);
-    if (timeout !== Number.POSITIVE_INFINITY)
-      this.#timer = this.#clock.setTimeout(() => {
-        this.#timer = undefined;
-        this.#stop(new TimeoutError(`The task group timed out after ${timeout} ms.`, { timeout }));
-      }, timeout);
-    const signal = this.#signal;
-    if (signal === undefined) return;
-    if (signal.aborted) this.#externalAbort();
-    else {
-      this.#signalListener = () => this.#externalAbort();
-      signal.addEventListener('abort', this.#signalListener, { once: true });
-    }
+    // An abort from outside the group (its signal or its deadline) makes the group reject with that reason
+    // itself; an abort after a failure carries a CancelledError and leaves `#failure` as it was.
+    this.#scope = linkSignal(signal, {
+      timeout,
+      clock: this.#clock,
+      timeoutReason: () => new TimeoutError(`The task group timed out after ${timeout} ms.`, { timeout }),
+      onAbort: (reason) => {
+        this.#failure ??= { error: reason };
+        for (const task of [...this.#live]) task.cancel(reason);
+      },
+    });
   }
 
   /**
@@ -120,7 +121,7 @@ export class TaskGroup {
    * should use it, so they stop with the group.
    */
   get signal(): AbortSignal {
-    return this.#controller.signal;
+    return this.#scope.signal;
   }
 
   /** Every non-cancellation error of the children and the body, in the order they happened. */
@@ -137,28 +138,26 @@ export class TaskGroup {
   createTask<T>(fn: Work<T>, options?: CreateTaskOptions): AsyncTask<T> {
     assertFunction('TaskGroup.createTask fn', fn);
     const o = optionsBag('TaskGroup.createTask options', options);
-    if (o.name !== undefined && typeof o.name !== 'string')
-      throw new TypeError(`TaskGroup.createTask options.name must be a string, got ${describe(o.name)}.`);
+    const name = stringOption('TaskGroup.createTask options.name', o.name);
     const timeout = timeoutOption('TaskGroup.createTask options.timeout', o.timeout);
     if (this.#settled)
       throw new Error('TaskGroup.createTask: the group has already settled; start tasks before it ends.');
-    if (this.#controller.signal.aborted) {
-      const cancelled = new AsyncTask(fn, { name: o.name, clock: this.#clock });
-      cancelled.cancel(this.#controller.signal.reason);
+    if (this.#scope.aborted) {
+      const cancelled = new AsyncTask(fn, { name, clock: this.#clock });
+      cancelled.cancel(this.#scope.reason);
       return cancelled;
     }
     let task: AsyncTask<T> | undefined;
     const observed: Work<T> = (signal) => {
       const out = fn(signal);
-      if (out === null || typeof out !== 'object' || typeof (out as PromiseLike<T>).then !== 'function')
-        return out;
+      if (!isThenable<T>(out)) return out;
       // Sees what the work does after its task was cancelled or timed out (AsyncTask drops it).
       return Promise.resolve(out).then(undefined, (error: unknown) => {
         if (task!.isDone) this.#lateError(error, signal);
         throw error;
       });
     };
-    task = new AsyncTask(observed, { name: o.name, timeout, clock: this.#clock });
+    task = new AsyncTask(observed, { name, timeout, clock: this.#clock });
     const child = task as AsyncTask<unknown>;
     this.#live.add(child);
     child[kOwn](this.#owner, false);
@@ -194,8 +193,7 @@ export class TaskGroup {
   }
 
   #taskSettled(task: AsyncTask<unknown>): void {
-    if (task.status === 'rejected' && !isCancellation(task.error, this.#controller.signal))
-      this.#fail(task.error);
+    if (task.status === 'rejected' && !this.#isCancellation(task.error)) this.#fail(task.error);
     this.#maybeSettle();
   }
 
@@ -206,53 +204,38 @@ export class TaskGroup {
   }
 
   #lateError(error: unknown, signal: AbortSignal): void {
-    if (!isCancellation(error, signal, this.#controller.signal)) this.#errors.push(error);
+    if (!this.#isCancellation(error, signal)) this.#errors.push(error);
+  }
+
+  /** Whether `error` is a cancellation: see {@link isCancellation}; the group's own abort reason counts too. */
+  #isCancellation(error: unknown, signal?: AbortSignal): boolean {
+    return isCancellation(error, signal) || (this.#scope.aborted && this.#scope.reason === error);
   }
 
   #fail(error: unknown): void {
     this.#errors.push(error);
     if (this.#failure !== undefined) return;
     this.#failure = { error };
-    this.#abort(new CancelledError('The task group was aborted because a task failed.', { cause: error }));
+    this.#scope.abort(
+      new CancelledError('The task group was aborted because a task failed.', { cause: error }),
+    );
   }
 
   #bodyFailed(error: unknown): void {
-    const cancellation = isCancellation(error, this.#controller.signal);
+    const cancellation = this.#isCancellation(error);
     // The body often rethrows a child's error it awaited: that one is listed already.
     if (!cancellation && !this.#errors.includes(error)) this.#errors.push(error);
     if (this.#failure !== undefined) return;
     this.#failure = { error };
-    this.#abort(new CancelledError('The task group was aborted because its body threw.', { cause: error }));
-  }
-
-  #externalAbort(): void {
-    this.#stop(this.#signal!.reason);
-  }
-
-  /** An abort from outside the group (its signal or its deadline): the group rejects with `reason` itself. */
-  #stop(reason: unknown): void {
-    if (this.#failure !== undefined) return;
-    this.#failure = { error: reason };
-    this.#abort(reason);
-  }
-
-  #abort(reason: unknown): void {
-    if (this.#controller.signal.aborted) return;
-    this.#controller.abort(reason);
-    for (const task of [...this.#live]) task.cancel(reason);
+    this.#scope.abort(
+      new CancelledError('The task group was aborted because its body threw.', { cause: error }),
+    );
   }
 
   #maybeSettle(): void {
     if (!this.#closing || this.#settled || this.#live.size > 0) return;
     this.#settled = true;
-    if (this.#timer !== undefined) {
-      this.#clock.clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
-    if (this.#signalListener !== undefined) {
-      this.#signal!.removeEventListener('abort', this.#signalListener);
-      this.#signalListener = undefined;
-    }
+    this.#scope.dispose();
     if (this.#failure === undefined) this.#resolve!();
     else this.#reject!(this.#failure.error);
     this.#resolve = undefined;

@@ -1,5 +1,12 @@
 import type { ClockOptions, Work } from '../core/types.js';
-import { clockOption, describe, optionsBag, signalOption, timeoutOption } from '../core/validate.js';
+import {
+  booleanOption,
+  clockOption,
+  isThenable,
+  optionsBag,
+  signalOption,
+  timeoutOption,
+} from '../core/validate.js';
 import { taskGroup } from './TaskGroup.js';
 import { workList } from './workList.js';
 
@@ -18,6 +25,12 @@ export interface GatherOptions extends ClockOptions {
    */
   timeout?: number | undefined;
 }
+
+/** The defaults of {@link GatherOptions} (`timeout`: `Infinity` ms, none). */
+const DEFAULT_GATHER = Object.freeze({
+  /** Whether errors go into the results (a flag, no unit). */
+  returnExceptions: false,
+});
 
 /** The results of {@link gather}, in input order. */
 export type GatherResults<F extends readonly Work<unknown>[]> = {
@@ -64,14 +77,14 @@ export function gather<T>(fns: Iterable<Work<T>>, options?: GatherOptions): Prom
 export function gather(fns: Iterable<Work<unknown>>, options?: GatherOptions): Promise<unknown[]> {
   const list = workList('gather fns', fns);
   const o = optionsBag('gather options', options);
-  if (o.returnExceptions !== undefined && typeof o.returnExceptions !== 'boolean')
-    throw new TypeError(
-      `gather options.returnExceptions must be a boolean, got ${describe(o.returnExceptions)}.`,
-    );
+  const settle = booleanOption(
+    'gather options.returnExceptions',
+    o.returnExceptions,
+    DEFAULT_GATHER.returnExceptions,
+  );
   const signal = signalOption('gather options.signal', o.signal);
   const timeout = timeoutOption('gather options.timeout', o.timeout);
   const clock = clockOption('gather options.clock', o.clock);
-  const settle = o.returnExceptions === true;
   return taskGroup(
     (tg) =>
       Promise.all(
@@ -85,8 +98,7 @@ export function gather(fns: Iterable<Work<unknown>>, options?: GatherOptions): P
 function runSettled(fn: Work<unknown>, signal: AbortSignal): unknown {
   try {
     const out = fn(signal);
-    if (out !== null && typeof out === 'object' && typeof (out as PromiseLike<unknown>).then === 'function')
-      return Promise.resolve(out).then(undefined, (error: unknown) => error);
+    if (isThenable(out)) return Promise.resolve(out).then(undefined, (error: unknown) => error);
     return out;
   } catch (error) {
     return error;

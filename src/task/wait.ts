@@ -1,5 +1,12 @@
 import type { ClockOptions, Work } from '../core/types.js';
-import { clockOption, describe, optionsBag, signalOption, timeoutOption } from '../core/validate.js';
+import {
+  clockOption,
+  describe,
+  optionsBag,
+  signalOption,
+  stringOption,
+  timeoutOption,
+} from '../core/validate.js';
 import { WaitList } from '../core/WaitList.js';
 import { AsyncTask } from './AsyncTask.js';
 
@@ -7,6 +14,12 @@ import { AsyncTask } from './AsyncTask.js';
 export type ReturnWhen = 'FIRST_COMPLETED' | 'FIRST_EXCEPTION' | 'ALL_COMPLETED';
 
 const RETURN_WHEN: readonly ReturnWhen[] = ['FIRST_COMPLETED', 'FIRST_EXCEPTION', 'ALL_COMPLETED'];
+
+/** The defaults of {@link WaitTasksOptions} (`timeout`: `Infinity` ms, none). */
+const DEFAULT_WAIT = Object.freeze({
+  /** When the call returns (a condition, no unit). */
+  returnWhen: 'ALL_COMPLETED' as ReturnWhen,
+});
 
 /** Options of {@link wait}. */
 export interface WaitTasksOptions extends ClockOptions {
@@ -126,10 +139,9 @@ function entryList(tasks: Iterable<unknown>): (Work<unknown> | AsyncTask<unknown
   return list as (Work<unknown> | AsyncTask<unknown>)[];
 }
 
-function returnWhenOption(value: unknown): ReturnWhen {
-  if (value === undefined) return 'ALL_COMPLETED';
-  if (typeof value !== 'string')
-    throw new TypeError(`wait options.returnWhen must be a string, got ${describe(value)}.`);
+function returnWhenOption(option: unknown): ReturnWhen {
+  const value = stringOption('wait options.returnWhen', option);
+  if (value === undefined) return DEFAULT_WAIT.returnWhen;
   if (!(RETURN_WHEN as readonly string[]).includes(value))
     throw new RangeError(
       `wait options.returnWhen must be one of ${RETURN_WHEN.join(', ')}, got ${describe(value)}.`,

@@ -74,12 +74,14 @@ export class FakeClock implements Clock {
   /**
    * Moves time forward by `ms`, firing every timer that falls due on the way, in order, each at its own due
    * time, draining microtasks after each. Resolves once all has settled at the new time.
-   * @throws TypeError (synchronously) if `ms` is not a number; RangeError if it is NaN or negative.
+   * @throws TypeError (synchronously) if `ms` is not a number; RangeError if it is NaN, negative or `Infinity`
+   *   (time cannot reach Infinity, and a repeating timer would then fire without end: use `runAll()`).
    */
   advance(ms: number): Promise<void> {
     if (typeof ms !== 'number')
       throw new TypeError(`FakeClock.advance ms must be a number, got ${typeof ms}.`);
-    if (Number.isNaN(ms) || ms < 0) throw new RangeError(`FakeClock.advance ms must be >= 0, got ${ms}.`);
+    if (!Number.isFinite(ms) || ms < 0)
+      throw new RangeError(`FakeClock.advance ms must be a finite number >= 0, got ${ms}.`);
     return this.#advanceTo(this.#now + ms);
   }
 

@@ -1,3 +1,4 @@
+import { linkSignal } from '../core/signals.js';
 import type { ClockOptions } from '../core/types.js';
 import { clockOption, optionsBag, signalOption, timeoutOption } from '../core/validate.js';
 
@@ -24,17 +25,15 @@ export function sleep(ms: number, options?: SleepOptions): Promise<void> {
   const clock = clockOption('sleep options.clock', o.clock);
   if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise<void>((resolve, reject) => {
-    let onAbort: (() => void) | undefined;
-    const timer = clock.setTimeout(() => {
-      if (onAbort !== undefined) signal!.removeEventListener('abort', onAbort);
-      resolve();
-    }, delay);
-    if (signal !== undefined) {
-      onAbort = () => {
-        clock.clearTimeout(timer);
-        reject(signal.reason);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-    }
+    // One cancel scope holds both the timer and the watch on `signal`: whichever fires first releases the other.
+    linkSignal(signal, {
+      timeout: delay,
+      clock,
+      timeoutReason: () => woke,
+      onAbort: (reason) => (reason === woke ? resolve() : reject(reason)),
+    });
   });
 }
+
+/** The reason the sleep's own scope ends with when the time is up: never seen outside this file. */
+const woke = Symbol('woke');

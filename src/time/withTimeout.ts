@@ -1,4 +1,5 @@
 import { TimeoutError } from '../core/errors.js';
+import { linkSignal } from '../core/signals.js';
 import type { ClockOptions, Work } from '../core/types.js';
 import { assertFunction, clockOption, optionsBag, signalOption, timeoutOption } from '../core/validate.js';
 
@@ -44,38 +45,29 @@ export function withTimeout<T, F = T>(
   if (signal?.aborted) return Promise.reject(signal.reason);
 
   return new Promise<T | F>((resolve, reject) => {
-    const controller = new AbortController();
-    let done = false;
-    let timer: unknown;
-    let onAbort: (() => void) | undefined;
+    let timedOut = false;
+    // The work's cancel scope: it aborts with `signal.reason` or, after `timeout` ms, with a TimeoutError,
+    // and settles the call at once either way. Once the work settles first, the scope is disposed.
+    const scope = linkSignal(signal, {
+      timeout,
+      clock,
+      timeoutReason: () => {
+        timedOut = true;
+        return new TimeoutError(undefined, { timeout });
+      },
+      onAbort: (reason) => {
+        if (timedOut && hasFallback) resolve(o.fallback as F);
+        else reject(reason);
+      },
+    });
     const finish = (): boolean => {
-      if (done) return false;
-      done = true;
-      if (timer !== undefined) clock.clearTimeout(timer);
-      if (onAbort !== undefined) signal!.removeEventListener('abort', onAbort);
+      if (!scope.open) return false;
+      scope.dispose();
       return true;
     };
-    if (signal !== undefined) {
-      onAbort = () => {
-        if (!finish()) return;
-        controller.abort(signal.reason);
-        reject(signal.reason);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-    }
-    if (timeout !== Number.POSITIVE_INFINITY) {
-      timer = clock.setTimeout(() => {
-        timer = undefined;
-        if (!finish()) return;
-        const error = new TimeoutError(undefined, { timeout });
-        controller.abort(error);
-        if (hasFallback) resolve(o.fallback as F);
-        else reject(error);
-      }, timeout);
-    }
     let out: T | PromiseLike<T>;
     try {
-      out = fn(controller.signal);
+      out = fn(scope.signal);
     } catch (error) {
       if (finish()) reject(error);
       return;

@@ -1,5 +1,5 @@
 import { getEventListeners } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Batcher, type BatcherOptions } from '../../src/batch/Batcher.js';
 import { CancelledError, QueueShutDownError, TimeoutError } from '../../src/core/errors.js';
 import { fakeClock } from '../support/leakCheck.js';
@@ -227,5 +227,158 @@ describe('Batcher', () => {
     const { batcher: single, batches: singles } = doubler({ maxSize: 1 });
     await Promise.all([single.add(1), single.add(2)]);
     expect(singles).toEqual([[1], [2]]);
+  });
+});
+
+describe('Batcher, as SPEC states it', () => {
+  it('sends a batch at once when maxSize (default 100) items are pending', async () => {
+    const clock = fakeClock();
+    const sizes: number[] = [];
+    const batcher = new Batcher<number, number>({
+      clock,
+      handler: (items) => {
+        sizes.push(items.length);
+        return items;
+      },
+    });
+    const adds = Array.from({ length: 99 }, (_, i) => batcher.add(i));
+    await flush();
+    expect(sizes).toEqual([]);
+    adds.push(batcher.add(99));
+    await flush();
+    expect(sizes).toEqual([100]);
+    expect(await Promise.all(adds)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    await batcher.close();
+  });
+
+  it('sends the pending batch maxWait (default 10) ms after its first item', async () => {
+    const clock = fakeClock();
+    const batches: string[][] = [];
+    const batcher = new Batcher<string, string>({
+      clock,
+      handler: (items) => {
+        batches.push(items);
+        return items.map((s) => s.toUpperCase());
+      },
+    });
+    const a = batcher.add('a');
+    await clock.advance(5);
+    const b = batcher.add('b');
+    await clock.advance(4);
+    expect(batches).toEqual([]);
+    await clock.advance(1);
+    expect(batches).toEqual([['a', 'b']]);
+    expect(await Promise.all([a, b])).toEqual(['A', 'B']);
+    await batcher.close();
+  });
+
+  it('flush() sends the pending batch now', async () => {
+    const clock = fakeClock();
+    const handler = vi.fn((items: number[]) => items.map((n) => n * 2));
+    const batcher = new Batcher({ clock, maxWait: 1000, handler });
+    const p = batcher.add(21);
+    await batcher.flush();
+    expect(handler).toHaveBeenCalledTimes(1);
+    expect(await p).toBe(42);
+    expect(clock.pending()).toHaveLength(0);
+    await batcher.close();
+  });
+
+  it('close() flushes the pending batch and stops the timer', async () => {
+    const clock = fakeClock();
+    const handler = vi.fn((items: number[]) => items);
+    const batcher = new Batcher({ clock, maxWait: 1000, handler });
+    const p = batcher.add(7);
+    expect(clock.pending()).toHaveLength(1);
+    const closed = batcher.close();
+    expect(clock.pending()).toHaveLength(0);
+    await closed;
+    expect(handler).toHaveBeenCalledWith([7], expect.any(AbortSignal));
+    expect(await p).toBe(7);
+    await expect(batcher.add(8)).rejects.toBeInstanceOf(Error);
+    expect(handler).toHaveBeenCalledTimes(1);
+  });
+
+  it('calls handler(items, signal) with the items in add order', async () => {
+    const clock = fakeClock();
+    const calls: [number[], AbortSignal][] = [];
+    const batcher = new Batcher<number, number>({
+      clock,
+      maxSize: 3,
+      handler: (items, signal) => {
+        calls.push([items, signal]);
+        return items;
+      },
+    });
+    await Promise.all([batcher.add(3), batcher.add(1), batcher.add(2)]);
+    expect(calls[0]![0]).toEqual([3, 1, 2]);
+    expect(calls[0]![1]).toBeInstanceOf(AbortSignal);
+    await batcher.close();
+  });
+
+  it('rejects every add of a batch with TypeError when the result has another length', async () => {
+    const clock = fakeClock();
+    const batcher = new Batcher<number, number>({ clock, maxSize: 2, handler: () => [1] });
+    const [a, b] = [batcher.add(1), batcher.add(2)];
+    await expect(a).rejects.toBeInstanceOf(TypeError);
+    await expect(b).rejects.toBeInstanceOf(TypeError);
+    await batcher.close();
+  });
+
+  it('rejects every add of a batch with the error the handler throws or rejects with', async () => {
+    const clock = fakeClock();
+    const error = new Error('backend down');
+    for (const handler of [
+      () => {
+        throw error;
+      },
+      () => Promise.reject(error),
+    ]) {
+      const batcher = new Batcher<number, number>({ clock, maxSize: 2, handler });
+      const [a, b] = [batcher.add(1), batcher.add(2)];
+      await expect(a).rejects.toBe(error);
+      await expect(b).rejects.toBe(error);
+      await batcher.close();
+    }
+  });
+
+  it('rejects only add i when the result at position i is an Error', async () => {
+    const clock = fakeClock();
+    const error = new RangeError('no such id');
+    const batcher = new Batcher<number, string>({
+      clock,
+      maxSize: 3,
+      handler: (items) => items.map((n) => (n === 2 ? error : `#${n}`)),
+    });
+    const [a, b, c] = [batcher.add(1), batcher.add(2), batcher.add(3)];
+    await expect(a).resolves.toBe('#1');
+    await expect(b).rejects.toBe(error);
+    await expect(c).resolves.toBe('#3');
+    await batcher.close();
+  });
+
+  it('rejects an add with signal.reason on abort and leaves it out of the batch', async () => {
+    const clock = fakeClock();
+    const handler = vi.fn((items: number[]) => items);
+    const batcher = new Batcher({ clock, handler });
+    const controller = new AbortController();
+    const gone = batcher.add(1, { signal: controller.signal });
+    const kept = batcher.add(2);
+    const reason = new Error('not needed');
+    controller.abort(reason);
+    await expect(gone).rejects.toBe(reason);
+    await clock.advance(10);
+    expect(await kept).toBe(2);
+    expect(handler).toHaveBeenCalledWith([2], expect.any(AbortSignal));
+    expect(() => batcher.add(3, { timeout: Number.NaN })).toThrow(RangeError);
+    await batcher.close();
+  });
+
+  it('throws for bad options, naming the option', () => {
+    const handler = (items: unknown[]) => items;
+    expect(() => new Batcher({ handler, maxSize: 0 })).toThrow(/maxSize/);
+    expect(() => new Batcher({ handler, maxSize: 1.5 })).toThrow(RangeError);
+    expect(() => new Batcher({ handler, maxWait: Number.NaN })).toThrow(RangeError);
+    expect(() => new Batcher({} as never)).toThrow(/handler/);
   });
 });

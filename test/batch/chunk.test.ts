@@ -116,3 +116,48 @@ describe('chunk', () => {
     expect(() => chunk(42 as never, 2)).toThrow(/chunk source/);
   });
 });
+
+describe('chunk, as SPEC states it', () => {
+  it('returns an Iterable of arrays of size items for an Iterable, the last one shorter', () => {
+    const result = chunk([1, 2, 3, 4, 5], 2);
+    expect(typeof (result as Iterable<number[]>)[Symbol.iterator]).toBe('function');
+    expect(Symbol.asyncIterator in result).toBe(false);
+    expect([...result]).toEqual([[1, 2], [3, 4], [5]]);
+  });
+
+  it('returns an AsyncIterable for an AsyncIterable', async () => {
+    async function* source() {
+      for (let i = 1; i <= 5; i++) yield i;
+    }
+    const result = chunk(source(), 3);
+    expect(typeof result[Symbol.asyncIterator]).toBe('function');
+    expect(Symbol.iterator in result).toBe(false);
+    const out: number[][] = [];
+    for await (const c of result) out.push(c);
+    expect(out).toEqual([
+      [1, 2, 3],
+      [4, 5],
+    ]);
+  });
+
+  it('pulls only the items of the chunk it is asked for', () => {
+    let pulled = 0;
+    function* source() {
+      for (let i = 0; i < 100; i++) {
+        pulled++;
+        yield i;
+      }
+    }
+    const it = chunk(source(), 4)[Symbol.iterator]();
+    expect(it.next().value).toEqual([0, 1, 2, 3]);
+    expect(pulled).toBe(4);
+    it.return?.();
+  });
+
+  it('requires size to be an integer >= 1, synchronously', () => {
+    for (const size of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() => chunk([1], size)).toThrow(RangeError);
+    expect(() => chunk([1], '2' as never)).toThrow(TypeError);
+    expect(() => chunk(42 as never, 2)).toThrow(TypeError);
+  });
+});

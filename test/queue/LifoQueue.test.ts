@@ -36,3 +36,17 @@ describe('LifoQueue', () => {
     expect(() => new LifoQueue({ maxsize: 0.5 })).toThrow(RangeError);
   });
 });
+
+describe('LifoQueue, as SPEC states it', () => {
+  it('LifoQueue gives the item put most recently first and shares Queue semantics', async () => {
+    const q = new LifoQueue<number>({ maxsize: 2 });
+    q.putNowait(1);
+    q.putNowait(2);
+    expect(() => q.putNowait(3)).toThrow(QueueFullError);
+    expect(q.getNowait()).toBe(2);
+    expect(await q.get()).toBe(1);
+    q.taskDone();
+    q.taskDone();
+    expect(() => q.taskDone()).toThrow(RangeError);
+  });
+});

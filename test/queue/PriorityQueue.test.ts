@@ -125,3 +125,42 @@ describe('PriorityQueue', () => {
     expect(() => new PriorityQueue({ maxsize: -2 })).toThrow(RangeError);
   });
 });
+
+describe('PriorityQueue, as SPEC states it', () => {
+  it('gives the smallest number or string first', () => {
+    const nums = new PriorityQueue<number>();
+    for (const n of [5, 1, 4, 2, 3]) nums.putNowait(n);
+    expect([1, 2, 3, 4, 5].map(() => nums.getNowait())).toEqual([1, 2, 3, 4, 5]);
+    const strs = new PriorityQueue<string>();
+    for (const s of ['pear', 'apple', 'fig']) strs.putNowait(s);
+    expect([0, 1, 2].map(() => strs.getNowait())).toEqual(['apple', 'fig', 'pear']);
+  });
+
+  it('orders asyncio [priority, item] arrays element by element, FIFO among equals', () => {
+    const q = new PriorityQueue<[number, unknown]>();
+    const x = { id: 'x' };
+    const y = { id: 'y' };
+    q.putNowait([5, 'later']);
+    q.putNowait([1, x]);
+    q.putNowait([1, y]);
+    q.putNowait([0, 'b']);
+    q.putNowait([0, 'a']);
+    expect([0, 1, 2, 3, 4].map(() => q.getNowait())).toEqual([
+      [0, 'a'],
+      [0, 'b'],
+      [1, x],
+      [1, y],
+      [5, 'later'],
+    ]);
+  });
+
+  it('keeps FIFO order among items a custom compare finds equal', () => {
+    const q = new PriorityQueue<{ p: number; n: string }>({ compare: (a, b) => a.p - b.p });
+    const names = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+    names.forEach((n, i) => {
+      q.putNowait({ p: i % 2, n });
+    });
+    expect(names.map(() => q.getNowait().n)).toEqual(['a', 'c', 'e', 'g', 'b', 'd', 'f', 'h']);
+    expect(() => new PriorityQueue({ compare: 3 as never })).toThrow(TypeError);
+  });
+});

@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { QueueEmptyError, QueueFullError, QueueShutDownError, TimeoutError } from '../../src/core/errors.js';
+import {
+  BrokenBarrierError,
+  FerrisError,
+  QueueEmptyError,
+  QueueFullError,
+  QueueShutDownError,
+  TimeoutError,
+} from '../../src/core/errors.js';
+import { LifoQueue } from '../../src/queue/LifoQueue.js';
+import { PriorityQueue } from '../../src/queue/PriorityQueue.js';
 import { Queue } from '../../src/queue/Queue.js';
+import type { FakeClock } from '../../src/testing/FakeClock.js';
 import { fakeClock } from '../support/leakCheck.js';
+import { logSettled } from '../support/record.js';
+import { isGetter } from '../support/shape.js';
 import { flush } from '../support/work.js';
 
 /** Records whether a promise has settled, without adding an unhandled rejection. */
@@ -379,5 +391,220 @@ describe('Queue', () => {
     expect(escaped.isShutDown).toBe(true);
     expect(escaped.getNowait()).toBe(1);
     await expect(escaped.put(2)).rejects.toBeInstanceOf(QueueShutDownError);
+  });
+});
+
+describe('Queue, as SPEC states it', () => {
+  it('exposes maxsize as given: 0 or Infinity unbounded; negative or non-integer RangeError', () => {
+    expect(new Queue().maxsize).toBe(0);
+    const inf = new Queue<number>({ maxsize: Number.POSITIVE_INFINITY });
+    expect(inf.maxsize).toBe(Number.POSITIVE_INFINITY);
+    for (let i = 0; i < 1000; i++) inf.putNowait(i);
+    expect(inf.full).toBe(false);
+    expect(new Queue({ maxsize: 3 }).maxsize).toBe(3);
+    expect(() => new Queue({ maxsize: -1 })).toThrow(RangeError);
+    expect(() => new Queue({ maxsize: 1.5 })).toThrow(RangeError);
+    expect(() => new PriorityQueue({ maxsize: -1 })).toThrow(RangeError);
+    expect(() => new LifoQueue({ maxsize: 0.5 })).toThrow(RangeError);
+  });
+
+  it('putNowait/getNowait throw QueueFullError/QueueEmptyError', () => {
+    const q = new Queue<number>({ maxsize: 1 });
+    expect(() => q.getNowait()).toThrow(QueueEmptyError);
+    q.putNowait(1);
+    expect(q.full).toBe(true);
+    expect(() => q.putNowait(2)).toThrow(QueueFullError);
+    expect(q.getNowait()).toBe(1);
+    for (const E of [QueueFullError, QueueEmptyError, QueueShutDownError, BrokenBarrierError])
+      expect(new E()).toBeInstanceOf(FerrisError);
+  });
+
+  it('get/put wait FIFO and hand over directly, without barging', async () => {
+    const q = new Queue<string>({ maxsize: 1 });
+    const log: string[] = [];
+    logSettled(q.get(), log, 'g1').then((v) => log.push(v));
+    logSettled(q.get(), log, 'g2').then((v) => log.push(v));
+    await q.put('x');
+    await q.put('y');
+    await flush();
+    expect(log).toEqual(['g1', 'x', 'g2', 'y']);
+    q.putNowait('a');
+    const pb = logSettled(q.put('b'), log, 'pb');
+    const pc = logSettled(q.put('c'), log, 'pc');
+    expect(q.getNowait()).toBe('a');
+    expect(() => q.putNowait('z')).toThrow(QueueFullError);
+    expect(await q.get()).toBe('b');
+    expect(await q.get()).toBe('c');
+    await Promise.all([pb, pc]);
+    expect(log.slice(4)).toEqual(['pb', 'pc']);
+  });
+
+  it('a cancelled get takes no item and a cancelled put inserts nothing', async () => {
+    const clock = fakeClock();
+    const q = new Queue<number>({ maxsize: 1, clock });
+    const ac = new AbortController();
+    const g = q.get({ signal: ac.signal });
+    ac.abort('gone');
+    await expect(g).rejects.toBe('gone');
+    q.putNowait(1);
+    const p = expect(q.put(2, { timeout: 10 })).rejects.toBeInstanceOf(TimeoutError);
+    await clock.advance(10);
+    await p;
+    expect(q.getNowait()).toBe(1);
+    expect(q.empty).toBe(true);
+    expect(q.stats()).toEqual({ size: 0, maxsize: 1, unfinished: 1, getters: 0, putters: 0 });
+  });
+
+  it('a getter granted its item before a later abort resolves with it', async () => {
+    const q = new Queue<number>();
+    const ac = new AbortController();
+    const g = q.get({ signal: ac.signal });
+    q.putNowait(7);
+    ac.abort();
+    expect(await g).toBe(7);
+    expect(q.size).toBe(0);
+  });
+
+  it('taskDone() with nothing unfinished throws RangeError; join() resolves when unfinished reaches 0', async () => {
+    const q = new Queue<number>();
+    expect(() => q.taskDone()).toThrow(RangeError);
+    await q.join();
+    q.putNowait(1);
+    q.putNowait(2);
+    const log: string[] = [];
+    const j = logSettled(q.join(), log, 'joined');
+    q.getNowait();
+    q.taskDone();
+    await flush();
+    expect(log).toEqual([]);
+    q.getNowait();
+    q.taskDone();
+    await j;
+    expect(() => q.taskDone()).toThrow(RangeError);
+  });
+
+  it('shutdown(): put rejects, putNowait throws, getters drain the rest then reject with QueueShutDownError', async () => {
+    const q = new Queue<number>({ maxsize: 2 });
+    q.putNowait(1);
+    q.putNowait(2);
+    const waitingPut = q.put(3);
+    q.shutdown();
+    expect(q.isShutDown).toBe(true);
+    await expect(waitingPut).rejects.toBeInstanceOf(QueueShutDownError);
+    await expect(q.put(4)).rejects.toBeInstanceOf(QueueShutDownError);
+    expect(() => q.putNowait(4)).toThrow(QueueShutDownError);
+    expect(await q.get()).toBe(1);
+    expect(q.getNowait()).toBe(2);
+    await expect(q.get()).rejects.toBeInstanceOf(QueueShutDownError);
+    expect(() => q.getNowait()).toThrow(QueueShutDownError);
+    const empty = new Queue<number>();
+    const g = empty.get();
+    empty.shutdown();
+    await expect(g).rejects.toBeInstanceOf(QueueShutDownError);
+  });
+
+  it('shutdown({ immediate: true }) removes queued items, counting each done, so join() resolves', async () => {
+    const q = new Queue<number>();
+    q.putNowait(1);
+    q.putNowait(2);
+    q.putNowait(3);
+    q.getNowait(); // got, not done
+    const log: string[] = [];
+    const j = logSettled(q.join(), log, 'joined');
+    q.shutdown({ immediate: true });
+    expect(q.size).toBe(0);
+    expect(q.stats().unfinished).toBe(1);
+    await flush();
+    expect(log).toEqual([]);
+    await expect(q.get()).rejects.toBeInstanceOf(QueueShutDownError);
+    q.taskDone();
+    await j;
+    expect(q.stats().unfinished).toBe(0);
+  });
+
+  it('async iteration yields items, ends on shutdown of a drained queue and never calls taskDone()', async () => {
+    const q = new Queue<number>();
+    q.putNowait(1);
+    q.putNowait(2);
+    const seen: number[] = [];
+    const loop = (async () => {
+      for await (const v of q) seen.push(v);
+    })();
+    await flush();
+    q.putNowait(3);
+    await flush();
+    expect(q.stats().unfinished).toBe(3);
+    q.shutdown();
+    await loop;
+    expect(seen).toEqual([1, 2, 3]);
+    expect(q.stats().unfinished).toBe(3);
+  });
+
+  it('stats() returns a fresh plain object with size, maxsize, unfinished, getters, putters', async () => {
+    const q = new Queue<number>({ maxsize: 1 });
+    q.putNowait(1);
+    const p = q.put(2);
+    const s1 = q.stats();
+    expect(s1).toEqual({ size: 1, maxsize: 1, unfinished: 1, getters: 0, putters: 1 });
+    expect(q.stats()).not.toBe(s1);
+    expect(Object.getPrototypeOf(s1)).toBe(Object.prototype);
+    q.getNowait();
+    await p;
+    const e = new Queue<number>();
+    const g = e.get();
+    expect(e.stats().getters).toBe(1);
+    e.putNowait(0);
+    await g;
+  });
+
+  it('every wait takes { signal, timeout } and bad options throw synchronously', async () => {
+    const clock: FakeClock = fakeClock();
+    const q = new Queue<number>({ clock });
+    const pre = AbortSignal.abort('pre');
+    await expect(q.get({ signal: pre })).rejects.toBe('pre');
+    await expect(q.put(1, { signal: pre })).rejects.toBe('pre');
+    expect(q.size).toBe(0);
+    q.putNowait(1);
+    await expect(q.join({ signal: pre })).rejects.toBe('pre');
+    const j = expect(q.join({ timeout: 5 })).rejects.toBeInstanceOf(TimeoutError);
+    await clock.advance(5);
+    await j;
+    expect(() => q.get({ timeout: Number.NaN })).toThrow(RangeError);
+    expect(() => q.put(1, { signal: 'x' as never })).toThrow(TypeError);
+    expect(() => q.join({ timeout: Number.NaN })).toThrow(RangeError);
+  });
+});
+
+describe('Queue grants and options, as SPEC states them', () => {
+  it('a putter granted its slot before a later abort resolves and its item is queued', async () => {
+    const q = new Queue<string>({ maxsize: 1 });
+    q.putNowait('a');
+    const ac = new AbortController();
+    const p = q.put('b', { signal: ac.signal });
+    expect(q.getNowait()).toBe('a');
+    ac.abort();
+    await p;
+    expect(q.getNowait()).toBe('b');
+    expect(q.stats().unfinished).toBe(2);
+  });
+
+  it('rejects a NaN maxsize with RangeError', () => {
+    expect(() => new Queue({ maxsize: Number.NaN })).toThrow(RangeError);
+  });
+});
+
+describe('Queue state, as SPEC states it', () => {
+  it('exposes size, empty and full as getters on every queue', () => {
+    for (const Q of [Queue, PriorityQueue, LifoQueue])
+      for (const name of ['size', 'empty', 'full']) expect(isGetter(Q.prototype, name)).toBe(true);
+    const q = new Queue<number>();
+    expect([q.size, q.empty, q.full]).toEqual([0, true, false]);
+  });
+
+  it('a timeout of 0 or negative on get() still loses to an item already there', async () => {
+    const clock = fakeClock();
+    const q = new Queue<number>({ clock });
+    q.putNowait(1);
+    expect(await q.get({ timeout: -1 })).toBe(1);
   });
 });

@@ -2,6 +2,7 @@ import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { TimeoutError } from '../../src/core/errors.js';
 import { RateLimiter } from '../../src/resilience/RateLimiter.js';
+import { FakeClock } from '../../src/testing/FakeClock.js';
 import { fakeClock } from '../support/leakCheck.js';
 import { flush } from '../support/work.js';
 
@@ -328,5 +329,189 @@ describe('RateLimiter', () => {
     expect(() => new RateLimiter({ rate: 1, burst: null as never })).toThrow(/options\.burst/);
     expect(() => new RateLimiter({ rate: 1, clock: {} as never })).toThrow(/options\.clock must be a Clock/);
     expect(() => new RateLimiter(7 as never)).toThrow(/RateLimiter options must be an object/);
+  });
+});
+
+describe('RateLimiter, as SPEC states it', () => {
+  it('defaults burst to rate and per to 1000 ms, and starts full', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ rate: 3, clock });
+    expect(limiter.stats()).toMatchObject({ tokens: 3, waiting: 0 });
+    expect([limiter.tryAcquire(), limiter.tryAcquire(), limiter.tryAcquire()]).toEqual([true, true, true]);
+    expect(limiter.tryAcquire()).toBe(false);
+    await clock.advance(333);
+    expect(limiter.tryAcquire()).toBe(false);
+    await clock.advance(1); // 3 per 1000 ms: one token after 333.3 ms
+    expect(limiter.tryAcquire()).toBe(true);
+  });
+
+  it('holds burst tokens at start when burst is given', () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ rate: 1, burst: 5, clock });
+    expect(limiter.stats().tokens).toBe(5);
+    expect(limiter.tryAcquire(5)).toBe(true);
+  });
+
+  it('throws RangeError synchronously from acquire(n) and tryAcquire(n) when n > burst', () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ rate: 10, burst: 2, clock });
+    expect(() => limiter.acquire(3)).toThrow(RangeError);
+    expect(() => limiter.tryAcquire(3)).toThrow(RangeError);
+    expect(() => limiter.acquire(0)).toThrow(RangeError);
+    expect(() => limiter.acquire(Number.NaN)).toThrow(RangeError);
+  });
+
+  it('serves waiters FIFO: a small request does not pass a larger one ahead of it', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ rate: 1, per: 1000, burst: 2, clock });
+    expect(limiter.tryAcquire(2)).toBe(true);
+    const order: string[] = [];
+    const a = limiter.acquire(2).then(() => order.push('a'));
+    const b = limiter.acquire(1).then(() => order.push('b'));
+    expect(limiter.stats().waiting).toBe(2);
+    expect(limiter.tryAcquire()).toBe(false);
+    await clock.advance(1000);
+    expect(order).toEqual([]);
+    await clock.advance(1000);
+    expect(order).toEqual(['a']);
+    await clock.advance(1000);
+    expect(order).toEqual(['a', 'b']);
+    await Promise.all([a, b]);
+  });
+
+  it('lets an aborted waiter leave with signal.reason and take no tokens', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ rate: 1, per: 1000, burst: 3, clock });
+    limiter.tryAcquire(3);
+    const controller = new AbortController();
+    const big = limiter.acquire(3, { signal: controller.signal });
+    let small = false;
+    const next = limiter.acquire(1).then(() => {
+      small = true;
+    });
+    await clock.advance(500);
+    const reason = new Error('gone');
+    controller.abort(reason);
+    await expect(big).rejects.toBe(reason);
+    expect(limiter.stats().waiting).toBe(1);
+    await clock.advance(500);
+    await next;
+    expect(small).toBe(true);
+    expect(limiter.stats().tokens).toBeCloseTo(0, 9);
+  });
+
+  it('rejects a waiter with TimeoutError after timeout ms without taking tokens', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ rate: 1, per: 1000, clock });
+    limiter.tryAcquire();
+    const p = expect(limiter.acquire(1, { timeout: 200 })).rejects.toBeInstanceOf(TimeoutError);
+    await clock.advance(200);
+    await p;
+    await clock.advance(800);
+    expect(limiter.tryAcquire()).toBe(true);
+  });
+
+  it('treats a timeout of 0 as the next macrotask (tokens already there win) and NaN as a RangeError', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ rate: 1, clock });
+    await expect(limiter.acquire(1, { timeout: 0 })).resolves.toBeUndefined();
+    const p = expect(limiter.acquire(1, { timeout: 0 })).rejects.toBeInstanceOf(TimeoutError);
+    await clock.advance(0);
+    await p;
+    expect(() => limiter.acquire(1, { timeout: Number.NaN })).toThrow(RangeError);
+    expect(limiter.stats().waiting).toBe(0);
+  });
+
+  it('admits no more than burst + rate * W / per tokens in any window of W ms', async () => {
+    const clock = fakeClock();
+    const rate = 5;
+    const per = 1000;
+    const burst = 3;
+    const limiter = new RateLimiter({ rate, per, burst, clock });
+    const grants: number[] = [];
+    const all = Array.from({ length: 40 }, () => limiter.acquire(1).then(() => grants.push(clock.now())));
+    for (let i = 0; i < 100; i++) await clock.advance(97);
+    await Promise.all(all);
+    expect(grants).toHaveLength(40);
+    for (let i = 0; i < grants.length; i++)
+      for (let j = i; j < grants.length; j++) {
+        const w = grants[j]! - grants[i]!;
+        expect(j - i + 1).toBeLessThanOrEqual(burst + (rate * w) / per + 1e-6);
+      }
+  });
+
+  it('run(fn) takes a token before calling fn with a signal; wrap(fn) passes arguments through', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ rate: 1, per: 1000, clock });
+    const received: unknown[] = [];
+    await expect(
+      limiter.run((signal) => {
+        received.push(signal);
+        return 'first';
+      }),
+    ).resolves.toBe('first');
+    expect(received[0]).toBeInstanceOf(AbortSignal);
+    const add = limiter.wrap(async (a: number, b: number) => a + b);
+    let sum: number | undefined;
+    const p = add(2, 3).then((v) => {
+      sum = v;
+    });
+    await clock.advance(999);
+    expect(sum).toBeUndefined();
+    await clock.advance(1);
+    await p;
+    expect(sum).toBe(5);
+  });
+
+  it('stats() returns a fresh plain object with tokens and waiting', async () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ rate: 2, clock });
+    const first = limiter.stats();
+    expect(first).toMatchObject({ tokens: 2, waiting: 0 });
+    limiter.tryAcquire(2);
+    const p = limiter.acquire();
+    const second = limiter.stats();
+    expect(second).not.toBe(first);
+    expect(second).toMatchObject({ tokens: 0, waiting: 1 });
+    await clock.advance(500);
+    await p;
+    expect(limiter.stats()).toMatchObject({ waiting: 0 });
+  });
+
+  it('throws for bad options, naming the option and value', () => {
+    expect(() => new RateLimiter({} as never)).toThrow(/rate/);
+    expect(() => new RateLimiter({ rate: -1 })).toThrow(RangeError);
+    expect(() => new RateLimiter({ rate: -1 })).toThrow(/rate.*-1/);
+    expect(() => new RateLimiter({ rate: 1, per: 0 })).toThrow(/per/);
+    expect(() => new RateLimiter({ rate: 1, burst: Number.NaN })).toThrow(RangeError);
+    expect(() => new RateLimiter({ rate: '5' as never })).toThrow(TypeError);
+  });
+});
+
+describe('RateLimiter on the testing kit’s FakeClock', () => {
+  it('a FakeClock from ferris/testing drives a RateLimiter deterministically', async () => {
+    const clock = new FakeClock();
+    const limiter = new RateLimiter({ rate: 1, per: 100, clock });
+    limiter.tryAcquire();
+    let granted = false;
+    const p = limiter.acquire().then(() => {
+      granted = true;
+    });
+    await clock.advance(99);
+    expect(granted).toBe(false);
+    await clock.advance(1);
+    await p;
+    expect(granted).toBe(true);
+    expect(clock.pending()).toHaveLength(0);
+  });
+});
+
+describe('RateLimiter with bad work, as SPEC states it', () => {
+  it('run() and wrap() throw a TypeError for a non-function before any wait, taking no token', () => {
+    const clock = fakeClock();
+    const limiter = new RateLimiter({ rate: 1, clock });
+    expect(() => limiter.run(5 as never)).toThrow(TypeError);
+    expect(() => limiter.wrap(5 as never)).toThrow(TypeError);
+    expect(limiter.stats().tokens).toBe(1);
   });
 });

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { describe, expect, it } from 'vitest';
-import { RetryError } from '../../src/core/errors.js';
+import { describe, expect, it, vi } from 'vitest';
+import { FerrisError, RetryError } from '../../src/core/errors.js';
+import { backoffDelay } from '../../src/resilience/backoff.js';
 import { retry } from '../../src/resilience/retry.js';
 import { fakeClock } from '../support/leakCheck.js';
 import { deferred, flush, neverSettles } from '../support/work.js';
@@ -320,5 +321,172 @@ describe('retry', () => {
     expect(() => retry(ok, { signal: {} as never })).toThrow(/retry options\.signal must be an AbortSignal/);
     expect(() => retry(ok, { clock: {} as never })).toThrow(/retry options\.clock must be a Clock/);
     expect(() => retry(ok, { random: 0.5 as never })).toThrow(/retry options\.random must be a function/);
+  });
+});
+
+/** Work that fails with a fresh error per call and records how many calls it got. */
+function failing() {
+  const errors: Error[] = [];
+  const fn = (): Promise<never> => {
+    const error = new Error(`failure ${errors.length + 1}`);
+    errors.push(error);
+    return Promise.reject(error);
+  };
+  return { fn, errors };
+}
+
+describe('retry, as SPEC states it', () => {
+  it('attempts counts calls, the first included, and defaults to 3', async () => {
+    const clock = fakeClock();
+    const three = failing();
+    const p3 = expect(retry(three.fn, { clock })).rejects.toBeInstanceOf(RetryError);
+    await clock.runAll();
+    await p3;
+    expect(three.errors).toHaveLength(3);
+    const five = failing();
+    const p5 = expect(retry(five.fn, { clock, attempts: 5 })).rejects.toBeInstanceOf(RetryError);
+    await clock.runAll();
+    await p5;
+    expect(five.errors).toHaveLength(5);
+    const one = failing();
+    await expect(retry(one.fn, { clock, attempts: 1 })).rejects.toBeInstanceOf(RetryError);
+    expect(one.errors).toHaveLength(1);
+  });
+
+  it('backs off from initial 100 ms by factor 2 up to max 30000 ms by default', () => {
+    const none = { jitter: 'none' } as const;
+    expect(backoffDelay(1, none)).toBe(100);
+    expect(backoffDelay(2, none)).toBe(200);
+    expect(backoffDelay(3, none)).toBe(400);
+    expect(backoffDelay(9, none)).toBe(25_600);
+    expect(backoffDelay(10, none)).toBe(30_000);
+    expect(backoffDelay(1000, none)).toBe(30_000);
+  });
+
+  it("uses 'full' jitter by default: a uniform delay in [0, exponential)", () => {
+    expect(backoffDelay(1, {}, { random: () => 0.5 })).toBe(50);
+    expect(backoffDelay(3, {}, { random: () => 0.25 })).toBe(100);
+    expect(backoffDelay(3, {}, { random: () => 0 })).toBe(0);
+    expect(backoffDelay(3, { jitter: 'full' }, { random: () => 0.25 })).toBe(100);
+  });
+
+  it('waits the default backoff between calls on the injected clock', async () => {
+    const clock = fakeClock();
+    const spy = vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    try {
+      const work = failing();
+      const p = expect(retry(work.fn, { clock })).rejects.toBeInstanceOf(RetryError);
+      await flush();
+      expect(work.errors).toHaveLength(1);
+      await clock.advance(49);
+      expect(work.errors).toHaveLength(1);
+      await clock.advance(1); // 0.5 * 100
+      expect(work.errors).toHaveLength(2);
+      await clock.advance(99);
+      expect(work.errors).toHaveLength(2);
+      await clock.advance(1); // 0.5 * 200
+      expect(work.errors).toHaveLength(3);
+      await p;
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('rethrows an error that retryIf rejects as itself, without another call', async () => {
+    const clock = fakeClock();
+    const error = new TypeError('fatal');
+    let calls = 0;
+    const seen: unknown[] = [];
+    const p = retry(
+      () => {
+        calls++;
+        throw error;
+      },
+      {
+        clock,
+        retryIf: (e) => {
+          seen.push(e);
+          return false;
+        },
+      },
+    );
+    await expect(p).rejects.toBe(error);
+    expect(calls).toBe(1);
+    expect(seen).toEqual([error]);
+  });
+
+  it('rejects with a RetryError holding every error in order and the last as cause', async () => {
+    const clock = fakeClock();
+    const work = failing();
+    const p = retry(work.fn, { clock, attempts: 4, backoff: { jitter: 'none' } });
+    const caught = p.catch((e: unknown) => e);
+    await clock.runAll();
+    const error = (await caught) as RetryError;
+    expect(error).toBeInstanceOf(RetryError);
+    expect(error).toBeInstanceOf(FerrisError);
+    expect(error.errors).toEqual(work.errors);
+    expect(error.errors[0]).toBe(work.errors[0]);
+    expect(error.cause).toBe(work.errors[3]);
+    expect(error.message.length).toBeGreaterThan(0);
+  });
+
+  it('rejects at once with signal.reason when aborted during a backoff, and makes no further call', async () => {
+    const clock = fakeClock();
+    const work = failing();
+    const controller = new AbortController();
+    const p = retry(work.fn, { clock, signal: controller.signal, backoff: { jitter: 'none' } });
+    await flush();
+    expect(work.errors).toHaveLength(1);
+    expect(clock.pending()).toHaveLength(1);
+    const reason = new Error('stop');
+    controller.abort(reason);
+    await expect(p).rejects.toBe(reason);
+    expect(clock.pending()).toHaveLength(0);
+    await clock.advance(10_000);
+    expect(work.errors).toHaveLength(1);
+  });
+
+  it('rejects at once with signal.reason when aborted during a call, without waiting for it', async () => {
+    const clock = fakeClock();
+    const controller = new AbortController();
+    const seen: AbortSignal[] = [];
+    const p = retry(
+      (signal) => {
+        seen.push(signal);
+        return new Promise<never>(() => {});
+      },
+      { clock, signal: controller.signal },
+    );
+    const reason = new Error('stop');
+    controller.abort(reason);
+    await expect(p).rejects.toBe(reason);
+    expect(seen[0]!.aborted).toBe(true);
+    expect(clock.pending()).toHaveLength(0);
+  });
+
+  it('passes the signal to every call and resolves with the first success', async () => {
+    const clock = fakeClock();
+    const controller = new AbortController();
+    const signals: AbortSignal[] = [];
+    const p = retry(
+      (signal, attempt) => {
+        signals.push(signal);
+        if (attempt < 2) throw new Error('once');
+        return 'ok';
+      },
+      { clock, signal: controller.signal, backoff: { jitter: 'none' } },
+    );
+    await clock.advance(100);
+    await expect(p).resolves.toBe('ok');
+    expect(signals).toEqual([controller.signal, controller.signal]);
+  });
+
+  it('throws synchronously for bad arguments, naming the option and value', () => {
+    expect(() => retry('nope' as never)).toThrow(TypeError);
+    expect(() => retry(() => 1, { attempts: 0 })).toThrow(RangeError);
+    expect(() => retry(() => 1, { attempts: 1.5 })).toThrow(/attempts.*1\.5/);
+    expect(() => retry(() => 1, { attempts: Number.NaN })).toThrow(RangeError);
+    expect(() => retry(() => 1, { backoff: { jitter: 'random' as never } })).toThrow(/jitter/);
+    expect(() => retry(() => 1, { backoff: { factor: 0.5 } })).toThrow(RangeError);
   });
 });

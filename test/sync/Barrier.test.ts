@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { BrokenBarrierError, TimeoutError } from '../../src/core/errors.js';
+import { BrokenBarrierError, FerrisError, TimeoutError } from '../../src/core/errors.js';
 import { Barrier } from '../../src/sync/Barrier.js';
 import { fakeClock } from '../support/leakCheck.js';
+import { isGetter } from '../support/shape.js';
 import { flush } from '../support/work.js';
 
 describe('Barrier', () => {
@@ -124,5 +125,69 @@ describe('Barrier', () => {
     const barrier = new Barrier(2);
     expect(() => barrier.wait({ timeout: Number.NaN })).toThrow(RangeError);
     expect(barrier.nWaiting).toBe(0);
+  });
+});
+
+describe('Barrier, as SPEC states it', () => {
+  it('resolves wait() to the arrival index and releases everyone when the last party arrives', async () => {
+    const barrier = new Barrier(3);
+    expect(barrier.parties).toBe(3);
+    const a = barrier.wait();
+    const b = barrier.wait();
+    expect(barrier.nWaiting).toBe(2);
+    const c = barrier.wait();
+    expect(await Promise.all([a, b, c])).toEqual([0, 1, 2]);
+    expect(barrier.nWaiting).toBe(0);
+    expect(barrier.broken).toBe(false);
+    const again = [barrier.wait(), barrier.wait(), barrier.wait()];
+    expect(await Promise.all(again)).toEqual([0, 1, 2]);
+  });
+
+  it('abort() rejects waiting parties with BrokenBarrierError and later waits reject until reset()', async () => {
+    const barrier = new Barrier(2);
+    const a = barrier.wait();
+    barrier.abort();
+    await expect(a).rejects.toBeInstanceOf(BrokenBarrierError);
+    expect(barrier.broken).toBe(true);
+    await expect(barrier.wait()).rejects.toBeInstanceOf(BrokenBarrierError);
+    barrier.reset();
+    expect(barrier.broken).toBe(false);
+    expect(await Promise.all([barrier.wait(), barrier.wait()])).toEqual([0, 1]);
+  });
+
+  it('reset() rejects the parties still waiting with BrokenBarrierError and leaves it usable', async () => {
+    const barrier = new Barrier(3);
+    const a = barrier.wait();
+    barrier.reset();
+    await expect(a).rejects.toBeInstanceOf(BrokenBarrierError);
+    expect(barrier.nWaiting).toBe(0);
+    expect(new BrokenBarrierError()).toBeInstanceOf(FerrisError);
+  });
+
+  it('rejects bad parties', () => {
+    expect(() => new Barrier(0)).toThrow(RangeError);
+    expect(() => new Barrier(1.5)).toThrow(RangeError);
+  });
+});
+
+describe('Barrier timeouts, as SPEC states them', () => {
+  it('rejects a Barrier wait that times out with TimeoutError and one aborted with signal.reason', async () => {
+    const clock = fakeClock();
+    const barrier = new Barrier(2, { clock });
+    const t = expect(barrier.wait({ timeout: 10 })).rejects.toBeInstanceOf(TimeoutError);
+    await clock.advance(10);
+    await t;
+    barrier.reset();
+    const ac = new AbortController();
+    const a = barrier.wait({ signal: ac.signal });
+    ac.abort('bye');
+    await expect(a).rejects.toBe('bye');
+  });
+});
+
+describe('Barrier state, as SPEC states it', () => {
+  it('exposes nWaiting and broken as getters', () => {
+    expect(isGetter(Barrier.prototype, 'nWaiting')).toBe(true);
+    expect(isGetter(Barrier.prototype, 'broken')).toBe(true);
   });
 });

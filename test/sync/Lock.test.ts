@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { TimeoutError } from '../../src/core/errors.js';
 import { Lock } from '../../src/sync/Lock.js';
 import { fakeClock } from '../support/leakCheck.js';
+import { logSettled } from '../support/record.js';
+import { isGetter } from '../support/shape.js';
 import { deferred, flush } from '../support/work.js';
 
 describe('Lock', () => {
@@ -123,5 +125,64 @@ describe('Lock', () => {
     expect(() => lock.acquire({ timeout: Number.NaN })).toThrow(RangeError);
     expect(() => lock.run(null as never)).toThrow(TypeError);
     expect(lock.locked).toBe(false);
+  });
+});
+
+describe('Lock, as SPEC states it', () => {
+  it('is FIFO with no barging and locked reflects whether acquire() would wait', async () => {
+    const lock = new Lock();
+    expect(lock.locked).toBe(false);
+    const log: string[] = [];
+    const first = await lock.acquire();
+    expect(lock.locked).toBe(true);
+    logSettled(lock.acquire(), log, 'a');
+    logSettled(lock.acquire(), log, 'b');
+    first.release();
+    expect(lock.tryAcquire()).toBe(false);
+    await flush();
+    expect(log).toEqual(['a']);
+    lock.release();
+    await flush();
+    expect(log).toEqual(['a', 'b']);
+    lock.release();
+    expect(lock.locked).toBe(false);
+  });
+
+  it('releasing an unheld Lock throws an Error saying so', () => {
+    const lock = new Lock();
+    expect(() => lock.release()).toThrow(Error);
+    expect(() => lock.release()).toThrow(/not held/);
+    expect(() => lock.release()).not.toThrow(RangeError);
+  });
+
+  it('tryAcquire() returns a boolean and the permit releases once', async () => {
+    const lock = new Lock();
+    expect(lock.tryAcquire()).toBe(true);
+    expect(lock.tryAcquire()).toBe(false);
+    lock.release();
+    const p = await lock.acquire();
+    p[Symbol.dispose]();
+    p[Symbol.dispose]();
+    expect(lock.locked).toBe(false);
+    expect(() => lock.release()).toThrow(Error);
+  });
+
+  it('removes a timed-out waiter and grants the next one', async () => {
+    const clock = fakeClock();
+    const lock = new Lock({ clock });
+    lock.tryAcquire();
+    const t = expect(lock.acquire({ timeout: 10 })).rejects.toBeInstanceOf(TimeoutError);
+    const next = lock.acquire();
+    await clock.advance(10);
+    await t;
+    lock.release();
+    (await next).release();
+    expect(lock.locked).toBe(false);
+  });
+});
+
+describe('Lock state, as SPEC states it', () => {
+  it('exposes locked as a getter', () => {
+    expect(isGetter(Lock.prototype, 'locked')).toBe(true);
   });
 });

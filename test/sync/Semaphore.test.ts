@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { TimeoutError } from '../../src/core/errors.js';
+import { FerrisError, TimeoutError } from '../../src/core/errors.js';
 import { Semaphore } from '../../src/sync/Semaphore.js';
 import { fakeClock } from '../support/leakCheck.js';
+import { logSettled } from '../support/record.js';
+import { isGetter } from '../support/shape.js';
 import { deferred, flush } from '../support/work.js';
 
 /** Records when each acquire settles, for order checks. */
@@ -282,5 +284,217 @@ describe('Semaphore', () => {
     expect(() => sem.acquire({ signal: 'soon' as unknown as AbortSignal })).toThrow(TypeError);
     expect(() => sem.run('work' as never)).toThrow(TypeError);
     expect(sem.available).toBe(1);
+  });
+});
+
+describe('Semaphore, as SPEC states it', () => {
+  it('grants FIFO and lets no newcomer barge in ahead of a waiter after a release', async () => {
+    const sem = new Semaphore(1);
+    const log: string[] = [];
+    const first = await sem.acquire();
+    logSettled(sem.acquire(), log, 'a');
+    logSettled(sem.acquire(), log, 'b');
+    first.release();
+    expect(sem.tryAcquire()).toBe(false);
+    logSettled(sem.acquire(), log, 'c');
+    await flush();
+    expect(log).toEqual(['a']);
+    sem.release();
+    await flush();
+    sem.release();
+    await flush();
+    expect(log).toEqual(['a', 'b', 'c']);
+    sem.release();
+  });
+
+  it('tryAcquire() returns a boolean', () => {
+    const sem = new Semaphore(1);
+    expect(sem.tryAcquire()).toBe(true);
+    expect(sem.tryAcquire()).toBe(false);
+    sem.release();
+  });
+
+  it('resolves acquire() to a permit whose dispose or release gives back one permit once', async () => {
+    const sem = new Semaphore(2);
+    const p = await sem.acquire();
+    expect(sem.available).toBe(1);
+    p[Symbol.dispose]();
+    p[Symbol.dispose]();
+    p.release();
+    expect(sem.available).toBe(2);
+    {
+      using _permit = await sem.acquire();
+      expect(sem.available).toBe(1);
+    }
+    expect(sem.available).toBe(2);
+    expect(() => sem.release()).toThrow(RangeError);
+  });
+
+  it('treats sem.release() plus the permit for one acquire as an over-release (RangeError)', async () => {
+    const sem = new Semaphore(3);
+    const p = await sem.acquire();
+    sem.release();
+    expect(() => p.release()).toThrow(RangeError);
+    expect(sem.available).toBe(3);
+  });
+
+  it('throws RangeError on over-release, not a FerrisError', () => {
+    const sem = new Semaphore(1);
+    let error: unknown;
+    try {
+      sem.release();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(RangeError);
+    expect(error).not.toBeInstanceOf(FerrisError);
+  });
+
+  it('accepts new Semaphore(0): acquires wait until capacity is raised', async () => {
+    const sem = new Semaphore(0);
+    expect(sem.locked).toBe(true);
+    expect(sem.tryAcquire()).toBe(false);
+    const log: string[] = [];
+    const a = logSettled(sem.acquire(), log, 'a');
+    await flush();
+    expect(log).toEqual([]);
+    sem.capacity = 1;
+    (await a).release();
+    expect(log).toEqual(['a']);
+    expect(() => new Semaphore(0).release()).toThrow(RangeError);
+  });
+
+  it('capacity setter wakes waiters when raised', async () => {
+    const sem = new Semaphore(1);
+    const held = await sem.acquire();
+    const log: string[] = [];
+    logSettled(sem.acquire(), log, 'a');
+    logSettled(sem.acquire(), log, 'b');
+    sem.capacity = 3;
+    await flush();
+    expect(log).toEqual(['a', 'b']);
+    expect(sem.available).toBe(0);
+    held.release();
+    sem.release();
+    sem.release();
+    expect(sem.available).toBe(3);
+  });
+
+  it('below the held count, available = max(0, capacity - held) and new acquires wait until enough are released', async () => {
+    const sem = new Semaphore(3);
+    const permits = [await sem.acquire(), await sem.acquire(), await sem.acquire()];
+    sem.capacity = 1;
+    expect(sem.capacity).toBe(1);
+    expect(sem.available).toBe(0);
+    expect(sem.locked).toBe(true);
+    const log: string[] = [];
+    const w = logSettled(sem.acquire(), log, 'w');
+    permits[0]?.release();
+    await flush();
+    expect(log).toEqual([]);
+    expect(sem.available).toBe(0);
+    permits[1]?.release();
+    await flush();
+    expect(log).toEqual([]);
+    permits[2]?.release();
+    await flush();
+    expect(log).toEqual(['w']);
+    (await w).release();
+    expect(sem.available).toBe(1);
+  });
+
+  it('locked is true when acquire() would wait: no permit free, or waiters queued', async () => {
+    const sem = new Semaphore(2);
+    expect(sem.locked).toBe(false);
+    const a = await sem.acquire();
+    expect(sem.locked).toBe(false);
+    const b = await sem.acquire();
+    expect(sem.locked).toBe(true);
+    const w = sem.acquire();
+    a.release(); // granted straight to w
+    expect(sem.locked).toBe(true);
+    b.release();
+    (await w).release();
+    expect(sem.locked).toBe(false);
+  });
+
+  it('rejects an aborted acquire with signal.reason unchanged and removes the waiter', async () => {
+    const sem = new Semaphore(1);
+    const held = await sem.acquire();
+    const ac = new AbortController();
+    const reason = { why: 'mine' };
+    const p = sem.acquire({ signal: ac.signal });
+    const log: string[] = [];
+    const next = logSettled(sem.acquire(), log, 'next');
+    ac.abort(reason);
+    await expect(p).rejects.toBe(reason);
+    held.release();
+    (await next).release();
+    expect(sem.stats().waiting).toBe(0);
+    const pre = AbortSignal.abort(reason);
+    await expect(sem.acquire({ signal: pre })).rejects.toBe(reason);
+    expect(sem.available).toBe(1);
+  });
+
+  it('rejects with TimeoutError after timeout ms on the injected clock', async () => {
+    const clock = fakeClock();
+    const sem = new Semaphore(0, { clock });
+    const p = expect(sem.acquire({ timeout: 100 })).rejects.toBeInstanceOf(TimeoutError);
+    await clock.advance(99);
+    expect(sem.stats().waiting).toBe(1);
+    await clock.advance(1);
+    await p;
+    expect(sem.stats().waiting).toBe(0);
+  });
+
+  it('resolves a wait whose permit was granted before a later abort (nothing is lost)', async () => {
+    const sem = new Semaphore(1);
+    const held = await sem.acquire();
+    const ac = new AbortController();
+    const p = sem.acquire({ signal: ac.signal });
+    held.release();
+    ac.abort(new Error('late'));
+    const permit = await p;
+    expect(sem.available).toBe(0);
+    permit.release();
+    expect(sem.available).toBe(1);
+  });
+
+  it('run(fn) holds a permit around fn and releases it on throw', async () => {
+    const sem = new Semaphore(1);
+    expect(await sem.run(() => (sem.locked ? 'in' : 'out'))).toBe('in');
+    await expect(
+      sem.run(() => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(sem.available).toBe(1);
+  });
+
+  it('throws synchronously for bad arguments, naming them', () => {
+    expect(() => new Semaphore(-1)).toThrow(RangeError);
+    expect(() => new Semaphore(1.5)).toThrow(RangeError);
+    expect(() => new Semaphore(Number.NaN)).toThrow(RangeError);
+    const sem = new Semaphore(1);
+    expect(() => sem.acquire({ timeout: Number.NaN })).toThrow(RangeError);
+    expect(() => sem.run('x' as never)).toThrow(TypeError);
+    expect(() => {
+      sem.capacity = -2;
+    }).toThrow(/capacity/);
+  });
+});
+
+describe('Semaphore state and timeouts, as SPEC states them', () => {
+  it('exposes locked as a getter', () => {
+    expect(isGetter(Semaphore.prototype, 'locked')).toBe(true);
+  });
+
+  it('a free permit wins over a 0 timeout, and an Infinity timeout sets no timer', async () => {
+    const clock = fakeClock();
+    const sem = new Semaphore(1, { clock });
+    (await sem.acquire({ timeout: 0 })).release();
+    const forever = sem.acquire({ timeout: Number.POSITIVE_INFINITY });
+    expect(clock.pending()).toEqual([]);
+    (await forever).release();
   });
 });

@@ -144,3 +144,73 @@ describe('ResourceScope', () => {
     expect(() => scope.defer('nope' as never)).toThrow(TypeError);
   });
 });
+
+describe('ResourceScope, as SPEC states it', () => {
+  it('use(resource) returns the resource; close() awaits cleanups one by one in reverse order', async () => {
+    const log: string[] = [];
+    const gate = deferred();
+    const scope = new ResourceScope();
+    const a = { close: () => log.push('a') };
+    const b = {
+      [Symbol.asyncDispose]: async () => {
+        await gate.promise;
+        log.push('b');
+      },
+    };
+    expect(scope.use(a)).toBe(a);
+    expect(scope.use(b)).toBe(b);
+    scope.defer(() => {
+      log.push('deferred');
+    });
+    const closing = scope.close();
+    await flush();
+    expect(log).toEqual(['deferred']);
+    gate.resolve();
+    await closing;
+    expect(log).toEqual(['deferred', 'b', 'a']);
+  });
+
+  it('runs every cleanup even when some throw: one failure rejects with that error', async () => {
+    const boom = new Error('boom');
+    const ran: string[] = [];
+    const scope = new ResourceScope();
+    scope.defer(() => ran.push('first'));
+    scope.defer(() => {
+      throw boom;
+    });
+    await expect(scope.close()).rejects.toBe(boom);
+    expect(ran).toEqual(['first']);
+  });
+
+  it('several failures reject with an AggregateError of all in the order they happened', async () => {
+    const e1 = new Error('registered first');
+    const e2 = new Error('registered second');
+    const scope = new ResourceScope();
+    scope.defer(() => {
+      throw e1;
+    });
+    scope.defer(async () => {
+      throw e2;
+    });
+    const error = (await scope.close().catch((e: unknown) => e)) as AggregateError;
+    expect(error).toBeInstanceOf(AggregateError);
+    expect(error.errors).toEqual([e2, e1]);
+  });
+
+  it('using a closed scope throws', async () => {
+    const scope = new ResourceScope();
+    await scope.close();
+    expect(() => scope.use({ close() {} })).toThrow();
+    expect(() => scope.defer(() => {})).toThrow();
+  });
+
+  it('await using closes the scope at the end of the block', async () => {
+    const log: string[] = [];
+    {
+      await using scope = new ResourceScope();
+      scope.use({ close: () => log.push('closed') });
+      log.push('body');
+    }
+    expect(log).toEqual(['body', 'closed']);
+  });
+});

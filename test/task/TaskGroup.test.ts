@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { describe, expect, it, vi } from 'vitest';
 import { CancelledError, TimeoutError } from '../../src/core/errors.js';
+import type { AsyncTask } from '../../src/task/AsyncTask.js';
 import { TaskGroup, taskGroup } from '../../src/task/TaskGroup.js';
 import { sleep } from '../../src/time/sleep.js';
 import { fakeClock } from '../support/leakCheck.js';
@@ -393,5 +395,204 @@ describe('TaskGroup timeout', () => {
 
   it('throws RangeError for a NaN timeout', () => {
     expect(() => new TaskGroup({ timeout: Number.NaN })).toThrow(RangeError);
+  });
+});
+
+describe('TaskGroup, as SPEC states it', () => {
+  it('taskGroup(body) resolves to the body result after every child settled; children are started by the group', async () => {
+    const gate = deferred();
+    const fn = vi.fn((signal: AbortSignal) => until(gate.promise, signal, 'child'));
+    let child: AsyncTask<string> | undefined;
+    const run = taskGroup((tg) => {
+      child = tg.createTask(fn, { name: 'kid' });
+      return 'body';
+    });
+    const state = track(run);
+    await flush();
+    expect(fn).toHaveBeenCalledTimes(1);
+    expect(child?.name).toBe('kid');
+    expect(state.settled).toBe(false);
+    gate.resolve();
+    expect(await run).toBe('body');
+    expect(child?.result).toBe('child');
+  });
+
+  it('a failing child aborts its siblings, the body and tg.signal; the group rejects with that error after all children settle', async () => {
+    const boom = new Error('boom');
+    const cleanup = deferred();
+    let siblingReason: unknown;
+    let bodyReason: unknown;
+    let group: TaskGroup | undefined;
+    const run = taskGroup(async (tg) => {
+      group = tg;
+      tg.createTask(async (signal) => {
+        await neverSettles(signal).catch((e: unknown) => {
+          siblingReason = e;
+        });
+        await cleanup.promise;
+      });
+      tg.createTask(async () => {
+        await Promise.resolve();
+        throw boom;
+      });
+      await neverSettles(tg.signal).catch((e: unknown) => {
+        bodyReason = e;
+      });
+    });
+    const state = track(run);
+    await flush();
+    expect(siblingReason).toBeInstanceOf(CancelledError);
+    expect(bodyReason).toBeInstanceOf(CancelledError);
+    expect(group?.signal.aborted).toBe(true);
+    expect(state.settled).toBe(false);
+    cleanup.resolve();
+    await expect(run).rejects.toBe(boom);
+    expect(group?.errors).toEqual([boom]);
+  });
+
+  it('tg.errors lists every child error; siblings cancellation errors are not failures', async () => {
+    const e1 = new Error('e1');
+    const e2 = new Error('e2');
+    let group: TaskGroup | undefined;
+    const run = taskGroup(async (tg) => {
+      group = tg;
+      tg.createTask(async () => {
+        await Promise.resolve();
+        throw e1;
+      });
+      tg.createTask(async (signal) => {
+        await neverSettles(signal).catch(() => undefined);
+        throw e2;
+      });
+      tg.createTask((signal) => neverSettles(signal)); // rejects with the abort reason: a cancellation
+      tg.createTask(async (signal) => {
+        await neverSettles(signal).catch(() => undefined);
+        throw new CancelledError();
+      });
+    });
+    await expect(run).rejects.toBe(e1);
+    expect(group?.errors).toEqual([e1, e2]);
+  });
+
+  it('a throwing body fails the group: children abort and the group rejects with the body error', async () => {
+    const bad = new Error('body');
+    let childReason: unknown;
+    let group: TaskGroup | undefined;
+    const run = taskGroup(async (tg) => {
+      group = tg;
+      tg.createTask((signal) =>
+        neverSettles(signal).catch((e: unknown) => {
+          childReason = e;
+          throw e;
+        }),
+      );
+      await Promise.resolve();
+      throw bad;
+    });
+    await expect(run).rejects.toBe(bad);
+    expect(childReason).toBeInstanceOf(CancelledError);
+    expect(group?.signal.aborted).toBe(true);
+  });
+
+  it('an external abort aborts body and children at once, rejects with signal.reason unchanged, and keeps unwinding errors in tg.errors', async () => {
+    const controller = new AbortController();
+    const reason = { external: true };
+    const unwind = new Error('cleanup failed');
+    const seen: unknown[] = [];
+    let group: TaskGroup | undefined;
+    const run = taskGroup(
+      async (tg) => {
+        group = tg;
+        tg.createTask(async (signal) => {
+          await neverSettles(signal).catch((e: unknown) => seen.push(e));
+          throw unwind;
+        });
+        await neverSettles(tg.signal).catch((e: unknown) => seen.push(e));
+      },
+      { signal: controller.signal },
+    );
+    await flush();
+    controller.abort(reason);
+    expect(group?.signal.reason).toBe(reason);
+    await expect(run).rejects.toBe(reason);
+    expect(seen).toEqual([reason, reason]);
+    expect(group?.errors).toEqual([unwind]);
+  });
+
+  it('taskGroup with an already aborted signal rejects with its reason', async () => {
+    await expect(taskGroup(() => 1, { signal: AbortSignal.abort('gone') })).rejects.toBe('gone');
+  });
+
+  it('createTask returns an already-cancelled task while the group aborts and throws after it settled', async () => {
+    const boom = new Error('boom');
+    let group: TaskGroup | undefined;
+    let late: AsyncTask<unknown> | undefined;
+    const lateFn = vi.fn();
+    const run = taskGroup(async (tg) => {
+      group = tg;
+      tg.createTask(async () => {
+        throw boom;
+      });
+      await neverSettles(tg.signal).catch(() => undefined);
+      late = tg.createTask(lateFn);
+    });
+    await expect(run).rejects.toBe(boom);
+    expect(late?.status).toBe('cancelled');
+    await expect(late).rejects.toBeDefined();
+    expect(lateFn).not.toHaveBeenCalled();
+    expect(() => group!.createTask(() => 1)).toThrow(Error);
+  });
+
+  it('a nested group that fails is a failing child of its parent: the parent rejects with the inner first error', async () => {
+    const inner = new Error('inner');
+    const run = taskGroup(async (outer) => {
+      outer.createTask(() =>
+        taskGroup(async (tg) => {
+          tg.createTask(async () => {
+            throw inner;
+          });
+        }),
+      );
+      outer.createTask((signal) => neverSettles(signal));
+    });
+    await expect(run).rejects.toBe(inner);
+  });
+
+  it('await using tg = new TaskGroup() waits for the children and throws the first failure', async () => {
+    const clock = fakeClock();
+    const seen: string[] = [];
+    const ok = (async () => {
+      await using tg = new TaskGroup({ clock });
+      tg.createTask(() => sleep(10, { clock }).then(() => seen.push('child')));
+    })();
+    const state = track(ok);
+    await clock.advance(5);
+    expect(state.settled).toBe(false);
+    await clock.advance(5);
+    await ok;
+    expect(seen).toEqual(['child']);
+
+    const boom = new Error('boom');
+    const failing = (async () => {
+      await using tg = new TaskGroup();
+      tg.createTask(async () => {
+        throw boom;
+      });
+    })();
+    await expect(failing).rejects.toBe(boom);
+  });
+
+  it('children see the AsyncLocalStorage context of the code that created them', async () => {
+    const als = new AsyncLocalStorage<string>();
+    const value = await als.run('group', () =>
+      taskGroup(async (tg) => {
+        const t = tg.createTask(async () => {
+          await Promise.resolve();
+          return als.getStore();
+        });
+        return t;
+      }),
+    );
+    expect(value).toBe('group');
   });
 });

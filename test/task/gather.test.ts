@@ -3,7 +3,7 @@ import { CancelledError, TimeoutError } from '../../src/core/errors.js';
 import { gather } from '../../src/task/gather.js';
 import { sleep } from '../../src/time/sleep.js';
 import { fakeClock } from '../support/leakCheck.js';
-import { deferred, flush, neverSettles } from '../support/work.js';
+import { deferred, flush, neverSettles, track } from '../support/work.js';
 
 describe('gather', () => {
   it('resolves to the results in input order, not completion order', async () => {
@@ -150,5 +150,65 @@ describe('gather timeout', () => {
 
   it('throws synchronously for a NaN timeout, naming gather', () => {
     expect(() => gather([async () => 1], { timeout: Number.NaN })).toThrow(/gather options\.timeout/);
+  });
+});
+
+describe('gather, as SPEC states it', () => {
+  it('resolves in input order', async () => {
+    const clock = fakeClock();
+    const p = gather([() => sleep(20, { clock }).then(() => 'a'), () => 'b', async () => 'c']);
+    await clock.advance(20);
+    expect(await p).toEqual(['a', 'b', 'c']);
+  });
+
+  it('aborts the others on the first failure and rejects with it after every child settled', async () => {
+    const boom = new Error('boom');
+    const cleanup = deferred();
+    let reason: unknown;
+    let settled = false;
+    const p = gather([
+      async (signal: AbortSignal) => {
+        await neverSettles(signal).catch((e: unknown) => {
+          reason = e;
+        });
+        await cleanup.promise;
+        settled = true;
+      },
+      async () => {
+        await Promise.resolve();
+        throw boom;
+      },
+    ]);
+    const state = track(p);
+    await flush();
+    expect(reason).toBeInstanceOf(CancelledError);
+    expect(state.settled).toBe(false);
+    cleanup.resolve();
+    await expect(p).rejects.toBe(boom);
+    expect(settled).toBe(true);
+  });
+
+  it('returnExceptions: true puts each error at its position and aborts nothing', async () => {
+    const boom = new Error('boom');
+    let aborted = false;
+    const out = await gather(
+      [
+        () => {
+          throw boom;
+        },
+        async (signal: AbortSignal) => {
+          await flush();
+          aborted = signal.aborted;
+          return 2;
+        },
+      ],
+      { returnExceptions: true },
+    );
+    expect(out).toEqual([boom, 2]);
+    expect(aborted).toBe(false);
+  });
+
+  it('throws synchronously for entries that are not functions', () => {
+    expect(() => gather([1 as never])).toThrow(TypeError);
   });
 });

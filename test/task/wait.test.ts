@@ -4,7 +4,7 @@ import { AsyncTask } from '../../src/task/AsyncTask.js';
 import { wait } from '../../src/task/wait.js';
 import { sleep } from '../../src/time/sleep.js';
 import { fakeClock } from '../support/leakCheck.js';
-import { deferred, flush, neverSettles } from '../support/work.js';
+import { deferred, flush, neverSettles, track } from '../support/work.js';
 
 describe('wait', () => {
   it('waits for every task by default and returns them all as done, in input order', async () => {
@@ -190,5 +190,97 @@ describe('wait', () => {
     await expect(run).rejects.toBeInstanceOf(CancelledError);
     await expect(run).rejects.not.toBeInstanceOf(TimeoutError);
     expect(clock.pending()).toEqual([]);
+  });
+});
+
+/** Work that ignores its signal and settles only when `gate` resolves (the caller must not wait on it). */
+function stubborn<T>(gate: Promise<unknown>, value: T): () => Promise<T> {
+  return () => gate.then(() => value);
+}
+
+describe('wait, as SPEC states it', () => {
+  it('defaults to ALL_COMPLETED and resolves { done, pending } as arrays of AsyncTask, accepting functions and AsyncTasks', async () => {
+    const clock = fakeClock();
+    const bare = new AsyncTask(() => 'bare');
+    const p = wait([() => sleep(10, { clock }).then(() => 'f'), bare], { clock });
+    const state = track(p);
+    await flush();
+    expect(state.settled).toBe(false);
+    expect(bare.status).toBe('fulfilled'); // wait started the bare task
+    await clock.advance(10);
+    const { done, pending } = await p;
+    expect(pending).toEqual([]);
+    expect(done).toHaveLength(2);
+    expect(done.every((t) => t instanceof AsyncTask)).toBe(true);
+    expect(done.map((t) => t.result)).toEqual(['f', 'bare']);
+    expect(done[1]).toBe(bare);
+  });
+
+  it('FIRST_COMPLETED resolves on the first done task; pending tasks keep running until the caller cancels them', async () => {
+    const clock = fakeClock();
+    let slowSignal: AbortSignal | undefined;
+    const { done, pending } = await wait(
+      [
+        () => 'fast',
+        (signal: AbortSignal) => {
+          slowSignal = signal;
+          return neverSettles(signal);
+        },
+      ],
+      { returnWhen: 'FIRST_COMPLETED', clock },
+    );
+    expect(done.map((t) => t.result)).toEqual(['fast']);
+    expect(pending).toHaveLength(1);
+    await flush();
+    expect(slowSignal?.aborted).toBe(false);
+    expect(pending[0]!.status).toBe('running');
+    pending[0]!.cancel();
+    await expect(pending[0]).rejects.toBeInstanceOf(CancelledError);
+  });
+
+  it('FIRST_EXCEPTION resolves when a task is rejected, and does not reject itself', async () => {
+    const boom = new Error('boom');
+    const { done, pending } = await wait(
+      [
+        async () => {
+          throw boom;
+        },
+        (signal: AbortSignal) => neverSettles(signal),
+      ],
+      { returnWhen: 'FIRST_EXCEPTION' },
+    );
+    expect(done[0]!.error).toBe(boom);
+    expect(pending).toHaveLength(1);
+    pending[0]!.cancel();
+    await expect(pending[0]).rejects.toBeInstanceOf(CancelledError);
+  });
+
+  it('resolves with { done, pending } on timeout, as asyncio does', async () => {
+    const clock = fakeClock();
+    const p = wait([() => 'a', (signal: AbortSignal) => neverSettles(signal)], { timeout: 100, clock });
+    await clock.advance(100);
+    const { done, pending } = await p;
+    expect(done).toHaveLength(1);
+    expect(pending).toHaveLength(1);
+    expect(pending[0]!.status).toBe('running');
+    pending[0]!.cancel();
+    await expect(pending[0]).rejects.toBeInstanceOf(CancelledError);
+  });
+
+  it('aborting its signal rejects with signal.reason unchanged at once and cancels the pending tasks', async () => {
+    const controller = new AbortController();
+    const gate = deferred();
+    const task = new AsyncTask(stubborn(gate.promise, 1));
+    const p = wait([task], { signal: controller.signal });
+    controller.abort('abandon');
+    await expect(p).rejects.toBe('abandon');
+    expect(task.status).toBe('cancelled');
+    expect(task.error).toBe('abandon');
+    gate.resolve();
+  });
+
+  it('throws RangeError for an unknown returnWhen or a NaN timeout, synchronously', () => {
+    expect(() => wait([() => 1], { returnWhen: 'ANY' as never })).toThrow(RangeError);
+    expect(() => wait([() => 1], { timeout: Number.NaN })).toThrow(RangeError);
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MAX_TIMER_DELAY, systemClock } from '../../src/core/Clock.js';
 import { FakeClock } from '../../src/testing/FakeClock.js';
 import { fakeClock } from '../support/leakCheck.js';
@@ -85,10 +85,14 @@ describe('FakeClock', () => {
     expect(clock.pending()).toHaveLength(1);
   });
 
-  it('throws synchronously on a negative or NaN advance (RangeError) and a non-number (TypeError)', () => {
+  it('throws synchronously on a negative, NaN or Infinity advance (RangeError) and a non-number (TypeError)', () => {
     const clock = fakeClock();
     expect(() => clock.advance(-1)).toThrow(RangeError);
     expect(() => clock.advance(Number.NaN)).toThrow(RangeError);
+    expect(() => clock.advance(Number.POSITIVE_INFINITY)).toThrow(
+      /FakeClock.advance ms must be a finite number >= 0, got Infinity/,
+    );
+    expect(clock.now()).toBe(0);
     expect(() => clock.advance('5' as unknown as number)).toThrow(TypeError);
   });
 });
@@ -118,5 +122,89 @@ describe('systemClock', () => {
     process.off('warning', onWarning);
     expect(fired).toBe(false);
     expect(warnings.filter((w) => w.name === 'TimeoutOverflowWarning')).toEqual([]);
+  });
+});
+
+describe('FakeClock and the system clock, as SPEC states them', () => {
+  it('advance(ms) is async and fires due timers in order with microtasks drained between them', async () => {
+    const clock = new FakeClock();
+    const log: string[] = [];
+    clock.setTimeout(() => {
+      log.push('b@20');
+    }, 20);
+    clock.setTimeout(() => {
+      log.push('a@10');
+      Promise.resolve().then(() => log.push('micro after a'));
+    }, 10);
+    clock.setTimeout(() => log.push('c@10'), 10);
+    const result = clock.advance(15);
+    expect(result).toBeInstanceOf(Promise);
+    await result;
+    expect(log).toEqual(['a@10', 'micro after a', 'c@10']);
+    expect(clock.now()).toBe(15);
+    expect(clock.pending()).toEqual([{ due: 20 }]);
+    await clock.advance(5);
+    expect(log.at(-1)).toBe('b@20');
+    expect(clock.pending()).toEqual([]);
+  });
+
+  it('runAll() fires everything in order and stops after a bounded number of timers so an interval cannot spin', async () => {
+    const clock = new FakeClock({ maxTimers: 50 });
+    let ticks = 0;
+    const tick = () => {
+      ticks++;
+      clock.setTimeout(tick, 10);
+    };
+    clock.setTimeout(tick, 10);
+    await clock.runAll();
+    expect(ticks).toBe(50);
+    expect(clock.pending()).toHaveLength(1);
+    expect(clock.now()).toBe(500);
+  });
+
+  it('untilIdle() resolves once no timer is due and the microtask queue is empty', async () => {
+    const clock = new FakeClock();
+    const log: string[] = [];
+    clock.setTimeout(() => log.push('now'), 0);
+    clock.setTimeout(() => log.push('later'), 5);
+    void Promise.resolve().then(() => log.push('micro'));
+    await clock.untilIdle();
+    expect(log).toEqual(['micro', 'now']);
+    expect(clock.pending()).toEqual([{ due: 5 }]);
+    clock.clearTimeout(undefined);
+    await clock.runAll();
+  });
+
+  it('rejects bad options synchronously with RangeError naming the option', () => {
+    expect(() => new FakeClock({ start: Number.NaN })).toThrow(/options\.start/);
+    expect(() => new FakeClock({ maxTimers: 0 })).toThrow(RangeError);
+    expect(() => new FakeClock({ maxTimers: 1.5 })).toThrow(/options\.maxTimers/);
+    expect(new FakeClock({ start: 5 }).now()).toBe(5);
+  });
+
+  it('pending() returns one { due } entry per scheduled timer', () => {
+    const clock = new FakeClock({ start: 100 });
+    const h = clock.setTimeout(() => {}, 5);
+    clock.setTimeout(() => {}, 1);
+    expect(clock.pending()).toEqual([{ due: 101 }, { due: 105 }]);
+    clock.clearTimeout(h);
+    expect(clock.pending()).toEqual([{ due: 101 }]);
+    void clock.runAll();
+  });
+
+  it('the system clock is monotonic, treats Infinity as no timer and clamps delays above 2^31 - 1 ms', () => {
+    const a = systemClock.now();
+    expect(systemClock.now()).toBeGreaterThanOrEqual(a);
+    const spy = vi.spyOn(globalThis, 'setTimeout');
+    try {
+      const none = systemClock.setTimeout(() => {}, Number.POSITIVE_INFINITY);
+      expect(spy).not.toHaveBeenCalled();
+      systemClock.clearTimeout(none);
+      const long = systemClock.setTimeout(() => {}, 2 ** 31 + 5);
+      expect(spy).toHaveBeenCalledWith(expect.any(Function), 2 ** 31 - 1);
+      systemClock.clearTimeout(long);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { describe, expect, it, vi } from 'vitest';
 import { TimeoutError } from '../../src/core/errors.js';
+import { sleep } from '../../src/time/sleep.js';
 import { withTimeout } from '../../src/time/withTimeout.js';
 import { fakeClock } from '../support/leakCheck.js';
 import { deferred, flush, neverSettles, until } from '../support/work.js';
@@ -171,5 +173,90 @@ describe('withTimeout', () => {
     expect(() => withTimeout('fn' as never, 5)).toThrow(TypeError);
     expect(() => withTimeout(() => 1, 5, { signal: 'x' as never })).toThrow(TypeError);
     expect(() => withTimeout(() => 1, 5, 'opts' as never)).toThrow(TypeError);
+  });
+});
+
+describe('withTimeout, as SPEC states it', () => {
+  it('resolves with the value when the work finishes first and clears its timer', async () => {
+    const clock = fakeClock();
+    const p = withTimeout(() => sleep(10, { clock }).then(() => 'v'), 50, { clock });
+    await clock.advance(10);
+    expect(await p).toBe('v');
+    expect(clock.pending()).toEqual([]);
+  });
+
+  it('rejects at once with TimeoutError, aborts the work, never waits for it, and drops its late outcome', async () => {
+    const clock = fakeClock();
+    const gate = deferred();
+    let seen: AbortSignal | undefined;
+    const p = withTimeout(
+      (signal) => {
+        seen = signal;
+        return gate.promise.then(() => {
+          throw new Error('late failure');
+        });
+      },
+      50,
+      { clock },
+    );
+    const rejected = expect(p).rejects.toBeInstanceOf(TimeoutError);
+    await clock.advance(50);
+    await rejected;
+    expect(seen?.aborted).toBe(true);
+    expect(seen?.reason).toBeInstanceOf(TimeoutError);
+    gate.resolve(); // the late rejection must not be unhandled (the leak check would fail)
+    await flush();
+  });
+
+  it('with fallback (key present, even undefined) resolves to it on timeout only; work errors and aborts still reject', async () => {
+    const clock = fakeClock();
+    const a = withTimeout((signal) => neverSettles(signal), 10, { fallback: 'stale', clock });
+    const b = withTimeout((signal) => neverSettles(signal), 10, { fallback: undefined, clock });
+    await clock.advance(10);
+    expect(await a).toBe('stale');
+    expect(await b).toBeUndefined();
+    const boom = new Error('boom');
+    await expect(
+      withTimeout(
+        async () => {
+          throw boom;
+        },
+        10,
+        { fallback: 'x', clock },
+      ),
+    ).rejects.toBe(boom);
+    const controller = new AbortController();
+    const c = withTimeout((signal) => neverSettles(signal), 10, {
+      fallback: 'x',
+      signal: controller.signal,
+      clock,
+    });
+    controller.abort('user');
+    await expect(c).rejects.toBe('user');
+  });
+
+  it('with ms <= 0 the function is still called and wins only if it settled before the next macrotask', async () => {
+    for (const ms of [0, -1]) {
+      const fn = vi.fn(() => 'sync');
+      expect(await withTimeout(fn, ms)).toBe('sync');
+      expect(fn).toHaveBeenCalledTimes(1);
+      expect(await withTimeout(() => Promise.resolve('micro'), ms)).toBe('micro');
+      await expect(withTimeout((signal) => neverSettles(signal), ms)).rejects.toBeInstanceOf(TimeoutError);
+    }
+  });
+
+  it('Infinity means no deadline; NaN throws RangeError synchronously', async () => {
+    const clock = fakeClock();
+    const p = withTimeout(() => sleep(1e12, { clock }).then(() => 1), Number.POSITIVE_INFINITY, { clock });
+    expect(clock.pending()).toHaveLength(1); // only the sleep's timer
+    await clock.advance(1e12);
+    expect(await p).toBe(1);
+    expect(() => withTimeout(() => 1, Number.NaN)).toThrow(RangeError);
+    expect(() => withTimeout('x' as never, 1)).toThrow(TypeError);
+  });
+
+  it('runs the work in the caller’s AsyncLocalStorage context', async () => {
+    const als = new AsyncLocalStorage<string>();
+    expect(await als.run('ctx', () => withTimeout(() => als.getStore(), 100))).toBe('ctx');
   });
 });
