@@ -4,6 +4,7 @@ import type { ItemWork, Source } from '../core/types.js';
 import { MapOutcomes } from './MapOutcomes.js';
 import type { MapConfig } from './mapOptions.js';
 import { Puller } from './pull.js';
+import { runAll } from './runAll.js';
 import { CounterSlots, type MapSlots, type Outcome } from './slots.js';
 
 /** Where the pump of a run stands; 'detached' once a stop left it behind in a `next()` that does not settle. */
@@ -13,7 +14,7 @@ type PumpState = 'off' | 'on' | 'pulling' | 'detached';
  * The one map engine: one run of `asyncParallelMap`, `asyncParallelFilter` or `AsyncExecutor.mapAsync`.
  *
  * Its room comes from a {@link MapSlots}. With the plain counter of a standalone map it keeps three fast paths:
- * - room for every item and no limiter: `#startAll` calls `fn` for every item in one synchronous loop and
+ * - room for every item and no limiter: {@link runAll} calls `fn` for every item in one synchronous loop and
  *   waits with `Promise.all` (no closure or promise of ours per item);
  * - arrays and sync iterables: up to `maxConcurrent` async workers, each one slot of the counter, loop
  *   `claim the next index -> await fn(item, index, signal) -> store`, the shape of a hand-written worker loop;
@@ -40,8 +41,6 @@ export class MapRun<T, R> {
   #signal!: AbortSignal;
   #pump: PumpState = 'off';
   #out: R[] = [];
-  #pending: unknown[] | undefined = undefined;
-  #pulled: T[] | undefined = undefined;
   #acquireOptions!: { signal: AbortSignal };
   readonly #limited: boolean;
   #array: ArrayLike<T> | undefined;
@@ -96,13 +95,13 @@ export class MapRun<T, R> {
     if (this.#array !== undefined) outcomes.setTotal(this.#n);
     // One Promise.all cannot say when each item settles: with onProgress, the workers run instead.
     const fast = this.#counter && !this.#limited && !outcomes.tracking;
-    if (this.#array !== undefined && fast && maxConcurrent >= this.#n) this.#startAll();
+    if (this.#array !== undefined && fast && maxConcurrent >= this.#n) this.#startAll(this.#array);
     else if (this.#array !== undefined && this.#counter) {
       const n = this.#n;
       this.#out = new Array<R>(n);
       for (let w = 0; w < maxConcurrent && w < n && this.#life.running; w++) {
         this.#life.hold();
-        void this.#arrayWorker();
+        void this.#arrayWorker().then(this.#releaseOne);
       }
     } else {
       try {
@@ -114,11 +113,11 @@ export class MapRun<T, R> {
       if (source !== undefined) this.#life.closeWith(source);
       if (source === undefined) {
         // the source failed to open: nothing to run
-      } else if (!source.async && fast && maxConcurrent === Number.POSITIVE_INFINITY) this.#startAll();
+      } else if (!source.async && fast && maxConcurrent === Number.POSITIVE_INFINITY) this.#startAll(source);
       else if (!source.async && this.#counter) {
         for (let w = 0; w < maxConcurrent && !source.finished && this.#life.running; w++) {
           this.#life.hold();
-          void this.#iterWorker();
+          void this.#iterWorker().then(this.#releaseOne);
         }
       } else {
         this.#life.hold();
@@ -126,8 +125,15 @@ export class MapRun<T, R> {
         void this.#runPump();
       }
     }
-    this.#release();
+    this.#life.release();
     return promise;
+  }
+
+  #startAll(items: ArrayLike<T> | Puller<T>): void {
+    const pulled = runAll(this.#fn, items, this.#life, this.#outcomes, (values) => {
+      this.#out = values;
+    });
+    if (pulled !== undefined && this.seen !== undefined) this.seen = pulled;
   }
 
   /** Stops the run from outside (an executor's cancelling shutdown): rejects with `reason` once items settled. */
@@ -135,86 +141,8 @@ export class MapRun<T, R> {
     this.#life.stop(reason, reason);
   }
 
-  /**
-   * Unbounded fast path (no limiter, room for every item): calls `fn` for every item in one synchronous loop
-   * and waits with `Promise.all`. If some item rejects, `Promise.all` gives up early; the run then watches every
-   * item on its own (`#watchEach`), so it still reports each error and settles only after all of them settled.
-   */
-  #startAll(): void {
-    const fn = this.#fn;
-    const signal = this.#signal;
-    const pending: unknown[] = [];
-    this.#pending = pending;
-    const array = this.#array;
-    if (array !== undefined) {
-      const n = this.#n;
-      for (let j = 0; j < n && this.#life.running; j++) {
-        const item = array[j] as T;
-        try {
-          pending[j] = fn(item, j, signal);
-        } catch (error) {
-          pending[j] = undefined;
-          this.#outcomes.fail(error, item, j);
-        }
-      }
-    } else {
-      const source = this.#source!;
-      const pulled: T[] = [];
-      this.#pulled = pulled;
-      if (this.seen !== undefined) this.seen = pulled;
-      while (this.#life.running) {
-        let r: IteratorResult<T>;
-        try {
-          r = source.nextSync();
-        } catch (error) {
-          this.#outcomes.sourceFailed(error);
-          break;
-        }
-        if (r.done) {
-          this.#outcomes.setTotal(pulled.length);
-          break;
-        }
-        const j = pulled.length;
-        pulled.push(r.value);
-        try {
-          pending[j] = fn(r.value, j, signal);
-        } catch (error) {
-          pending[j] = undefined;
-          this.#outcomes.fail(error, r.value, j);
-        }
-      }
-    }
-    this.#life.hold();
-    if (!this.#life.running) {
-      this.#watchEach();
-      return;
-    }
-    Promise.all(pending).then(
-      (values) => {
-        this.#pending = undefined;
-        this.#out = values as R[];
-        this.#release();
-      },
-      () => this.#watchEach(),
-    );
-  }
-
-  /** Follows every started item of the fast path on its own; releases the fast path's hold. */
-  #watchEach(): void {
-    const pending = this.#pending!;
-    this.#pending = undefined;
-    const items = this.#array ?? this.#pulled!;
-    const n = pending.length;
-    this.#life.hold(n);
-    const settled = (): void => this.#release();
-    for (let j = 0; j < n; j++) {
-      Promise.resolve(pending[j]).then(settled, (error: unknown) => {
-        this.#outcomes.fail(error, items[j] as T, j);
-        this.#release();
-      });
-    }
-    this.#release();
-  }
+  /** Releases one worker's hold; attached outside the async workers, so their optimized code stays lean. */
+  readonly #releaseOne = (): void => this.#life.release();
 
   // The two workers keep few locals on purpose: every await saves and restores the live locals of the
   // function, and they await once per item (measured: ~10 ns per item at concurrency 1).
@@ -231,7 +159,6 @@ export class MapRun<T, R> {
         this.#outcomes.fail(error, this.#array![j] as T, j);
       }
     }
-    this.#release();
   }
 
   async #iterWorker(): Promise<void> {
@@ -257,7 +184,6 @@ export class MapRun<T, R> {
         this.#outcomes.fail(error, r.value, j);
       }
     }
-    this.#release();
   }
 
   /**
@@ -300,7 +226,7 @@ export class MapRun<T, R> {
       void this.#runItem(r.value, j);
     }
     this.#pump = 'off';
-    this.#release();
+    this.#life.release();
   }
 
   #waitForSlot(): Promise<boolean> {
@@ -329,7 +255,7 @@ export class MapRun<T, R> {
       }
     }
     this.#slots.give(outcome);
-    this.#release();
+    this.#life.release();
   }
 
   /** Waits for one limiter token; false when the item must not start (stopped, or the limiter failed). */
@@ -354,12 +280,8 @@ export class MapRun<T, R> {
       // A pending next() of the source cannot be cancelled: do not wait for it, and free its slot.
       this.#pump = 'detached';
       this.#slots.give();
-      this.#release();
+      this.#life.release();
     }
-  }
-
-  #release(): void {
-    this.#life.release();
   }
 
   /** Every started item settled and a source left early was closed (its own error dropped: the run rejects). */

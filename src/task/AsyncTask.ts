@@ -3,18 +3,13 @@ import { type Context, callInContext } from '../core/context.js';
 import { CancelledError, TimeoutError } from '../core/errors.js';
 import { linkSignal, type SignalScope } from '../core/signals.js';
 import type { ClockOptions, Work } from '../core/types.js';
-import {
-  assertFunction,
-  clockOption,
-  isThenable,
-  optionsBag,
-  signalOption,
-  stringOption,
-  timeoutOption,
-} from '../core/validate.js';
-import { Limits, reportIfUnread, takesNoSignal } from './taskSupport.js';
+import { assertFunction, isThenable } from '../core/validate.js';
+import { kOwn, kStart, kTake, type TaskOwner } from './owner.js';
+import { type Limits, NO_OPTIONS, readTaskOptions, reportIfUnread, takesNoSignal } from './taskSupport.js';
 
 /** Where a task is in its life: it moves from 'pending' to 'running' to one of the three final states, once. */
+export { kOwn, kStart, kTake, type TaskOwner } from './owner.js';
+
 export type TaskStatus = 'pending' | 'running' | 'fulfilled' | 'rejected' | 'cancelled';
 
 /** Options of {@link AsyncTask}. */
@@ -26,33 +21,6 @@ export interface AsyncTaskOptions extends ClockOptions {
   /** Cancels the task when it aborts: the task rejects with `signal.reason` and is 'cancelled'. */
   signal?: AbortSignal | undefined;
 }
-
-/**
- * What an owner (executor, task group) learns about the tasks it starts. Internal: reached through
- * {@link kOwn} so the public surface stays small.
- * @internal
- */
-export interface TaskOwner {
-  /** The task reached a final state (its promise settled). */
-  taskSettled(task: AsyncTask<unknown>): void;
-  /** The work has settled (or will never run): its slot is free. `now`: its clock reading then, for {@link kStart}. */
-  workSettled(task: AsyncTask<unknown>, now?: number): void;
-  /** The task takes the slot its owner offered with {@link kTake}, and starts right after. */
-  taskStarting?(task: AsyncTask<unknown>): void;
-  /** Whether the owner hears of this failure itself (a group rejects with it; a listener receives it). */
-  readsFailure?(task: AsyncTask<unknown>): boolean;
-}
-
-/** @internal Hands a task to an owner, which then starts it with {@link kStart} or offers it a slot with {@link kTake}. */
-export const kOwn: unique symbol = Symbol('ferris.task.own');
-/** @internal Starts an owned task now; `now`, if given, is a clock reading just taken, used as `startedAt`. */
-export const kStart: unique symbol = Symbol('ferris.task.start');
-/**
- * @internal Offers a queued owned task the slot just freed: returns false (the slot stays free) when the task
- * settled while it waited; otherwise tells the owner (`taskStarting`) and starts the task in the context
- * captured when it was handed over.
- */
-export const kTake: unique symbol = Symbol('ferris.task.take');
 
 let taskCounter = 0;
 
@@ -149,17 +117,7 @@ export class AsyncTask<T> extends Promise<T> {
    */
   constructor(fn: Work<T>, options?: AsyncTaskOptions) {
     assertFunction('AsyncTask fn', fn);
-    let limits: Limits | undefined;
-    let name: string | undefined;
-    if (options !== undefined) {
-      const o = optionsBag('AsyncTask options', options);
-      name = stringOption('AsyncTask options.name', o.name);
-      const timeout = timeoutOption('AsyncTask options.timeout', o.timeout);
-      const signal = signalOption('AsyncTask options.signal', o.signal);
-      const clock = o.clock === undefined ? systemClock : clockOption('AsyncTask options.clock', o.clock);
-      if (timeout !== Number.POSITIVE_INFINITY || signal !== undefined || clock !== systemClock)
-        limits = new Limits(clock, timeout, signal);
-    }
+    const { name, limits } = options === undefined ? NO_OPTIONS : readTaskOptions(options);
     super(capture);
     this.#resolve = capturedResolve as (value: unknown) => void;
     capturedResolve = undefined;

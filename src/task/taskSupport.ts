@@ -1,5 +1,7 @@
-import type { Clock } from '../core/Clock.js';
+import { type Clock, systemClock } from '../core/Clock.js';
 import { FerrisWarning } from '../core/errors.js';
+import type { ClockOptions } from '../core/types.js';
+import { clockOption, optionsBag, signalOption, stringOption, timeoutOption } from '../core/validate.js';
 
 /*
  * Private pieces of AsyncTask: its rare settings, the check that lets work that takes no signal skip creating
@@ -13,6 +15,33 @@ export class Limits {
     readonly timeout: number,
     readonly signal: AbortSignal | undefined,
   ) {}
+}
+
+/** The options an `AsyncTask` reads (its public `AsyncTaskOptions`). @internal */
+export interface TaskOptionsIn extends ClockOptions {
+  name?: string | undefined;
+  timeout?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** A task's checked options: its label, and its rare settings when it has any. @internal */
+export interface TaskSettings {
+  name: string | undefined;
+  limits: Limits | undefined;
+}
+
+/** The settings of a task made without options. @internal */
+export const NO_OPTIONS: TaskSettings = Object.freeze({ name: undefined, limits: undefined });
+
+/** Checks an `AsyncTask`'s options; allocates `Limits` only for a timeout, a signal or a clock of its own. @internal */
+export function readTaskOptions(options: TaskOptionsIn): TaskSettings {
+  const o = optionsBag('AsyncTask options', options);
+  const name = stringOption('AsyncTask options.name', o.name);
+  const timeout = timeoutOption('AsyncTask options.timeout', o.timeout);
+  const signal = signalOption('AsyncTask options.signal', o.signal);
+  const clock = o.clock === undefined ? systemClock : clockOption('AsyncTask options.clock', o.clock);
+  const limited = timeout !== Number.POSITIVE_INFINITY || signal !== undefined || clock !== systemClock;
+  return { name, limits: limited ? new Limits(clock, timeout, signal) : undefined };
 }
 
 const toSource = Function.prototype.toString;

@@ -1,0 +1,33 @@
+import type { AsyncTask } from './AsyncTask.js';
+
+/*
+ * The protocol between an AsyncTask and the owner that starts it (an executor, a task group, asCompleted):
+ * internal, reached through symbols so the task's public surface stays small.
+ */
+
+/**
+ * What an owner (executor, task group) learns about the tasks it starts. Internal: reached through
+ * {@link kOwn} so the public surface stays small.
+ * @internal
+ */
+export interface TaskOwner {
+  /** The task reached a final state (its promise settled). */
+  taskSettled(task: AsyncTask<unknown>): void;
+  /** The work has settled (or will never run): its slot is free. `now`: its clock reading then, for {@link kStart}. */
+  workSettled(task: AsyncTask<unknown>, now?: number): void;
+  /** The task takes the slot its owner offered with {@link kTake}, and starts right after. */
+  taskStarting?(task: AsyncTask<unknown>): void;
+  /** Whether the owner hears of this failure itself (a group rejects with it; a listener receives it). */
+  readsFailure?(task: AsyncTask<unknown>): boolean;
+}
+
+/** @internal Hands a task to an owner, which then starts it with {@link kStart} or offers it a slot with {@link kTake}. */
+export const kOwn: unique symbol = Symbol('ferris.task.own');
+/** @internal Starts an owned task now; `now`, if given, is a clock reading just taken, used as `startedAt`. */
+export const kStart: unique symbol = Symbol('ferris.task.start');
+/**
+ * @internal Offers a queued owned task the slot just freed: returns false (the slot stays free) when the task
+ * settled while it waited; otherwise tells the owner (`taskStarting`) and starts the task in the context
+ * captured when it was handed over.
+ */
+export const kTake: unique symbol = Symbol('ferris.task.take');
