@@ -33,9 +33,13 @@ export class MapOutcomes<T> {
     this.tracking = config.onProgress !== undefined;
   }
 
-  /** The number of items, once known (an array's length, or a source's count once it ended). */
+  /**
+   * The number of items, once known (an array's length, or a source's count once it ended). When it becomes
+   * known only after the last item settled (the source said so later), `onProgress` hears it once more.
+   */
   setTotal(total: number): void {
     this.#total = total;
+    if (this.tracking && total > 0 && this.#done === total) this.#report();
   }
 
   /** An item fulfilled. Call only while `tracking`. */
@@ -101,6 +105,10 @@ export class MapOutcomes<T> {
   /** One more item settled: tell `onProgress`. */
   #settled(): void {
     this.#done++;
+    this.#report();
+  }
+
+  #report(): void {
     const progress: MapProgress =
       this.#total === undefined
         ? { done: this.#done, failed: this.#failed }

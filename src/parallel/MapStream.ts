@@ -154,6 +154,7 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
       },
       life,
     );
+    if (Array.isArray(this.#items)) this.#outcomes.setTotal(this.#items.length);
     life.closeWith(this.#source);
     life.hold(); // the pump
     void this.#runPump();

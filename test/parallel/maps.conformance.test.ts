@@ -48,10 +48,10 @@ mapConformance({
   options: [],
   holdsFinishedResults: true,
   // Read to the end with for await, as users do; the first next() starts the work synchronously.
-  run: async (fn, items, { maxConcurrent, signal, clock }) => {
+  run: async (fn, items, { maxConcurrent, signal, clock, onProgress }) => {
     const out = [];
-    for await (const value of asyncParallelMapStream(fn, items, { maxConcurrent, signal, clock }))
-      out.push(value);
+    const stream = asyncParallelMapStream(fn, items, { maxConcurrent, signal, clock, onProgress });
+    for await (const value of stream) out.push(value);
     return out;
   },
 });

@@ -29,7 +29,7 @@ import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { Clock } from '../../../src/core/Clock.js';
 import { CancelledError, TimeoutError } from '../../../src/core/errors.js';
-import type { ItemWork, MapLimiter, Source } from '../../../src/core/types.js';
+import type { ItemWork, MapLimiter, MapProgress, Source } from '../../../src/core/types.js';
 import type { FakeClock } from '../../../src/testing/FakeClock.js';
 import { fakeClock } from '../leakCheck.js';
 import { type Deferred, deferred, flush, neverSettles, track, until } from '../work.js';
@@ -48,6 +48,8 @@ export interface MapCaseOptions<T> {
   timeout?: number | undefined;
   limiter?: MapLimiter | undefined;
   onError?: ((error: unknown, item: T, index: number) => void) | undefined;
+  /** Every entry point takes it. */
+  onProgress?: ((progress: MapProgress) => void) | undefined;
 }
 
 /** One entry point to run the suite against. */
@@ -263,7 +265,12 @@ export function mapConformance(c: MapCase): void {
       options: Omit<MapCaseOptions<T>, 'clock'>,
     ): Promise<R[]> => {
       for (const key of Object.keys(options))
-        if (key !== 'maxConcurrent' && key !== 'signal' && !takes.has(key as MapOption))
+        if (
+          key !== 'maxConcurrent' &&
+          key !== 'signal' &&
+          key !== 'onProgress' &&
+          !takes.has(key as MapOption)
+        )
           throw new Error(`test setup: ${c.name} does not take ${key}`);
       let call: Promise<R[]> | undefined;
       expect(() => {
@@ -1156,6 +1163,57 @@ export function mapConformance(c: MapCase): void {
         expect(kept.map((s) => s.aborted)).toEqual([false, false, false]);
         expect(wrapped.map((s) => s.aborted)).toEqual([false, false, false]);
       });
+    });
+  });
+
+  describe(`${c.name}: onProgress`, () => {
+    for (const kind of inputKinds)
+      it(`reports each settled item once, in order, with total once known (${kind})`, async () => {
+        const { run } = setup();
+        const seen: MapProgress[] = [];
+        const w = gated<number>();
+        const call = run(w.fn, inputOf(kind, [10, 20, 30]), {
+          maxConcurrent: 3,
+          onProgress: (p) => seen.push(p),
+        });
+        await flush();
+        expect(seen).toEqual([]);
+        w.open(1);
+        await flush();
+        expect(seen.map((p) => [p.done, p.failed])).toEqual([[1, 0]]);
+        w.open(0);
+        w.open(2);
+        await expect(call).resolves.toEqual([10, 20, 30]);
+        // One report per item; a source that says it ended after the last item settled adds one more.
+        const done = seen.map((p) => p.done);
+        expect(done.slice(0, 3)).toEqual([1, 2, 3]);
+        expect(done.slice(3).every((d) => d === 3)).toBe(true);
+        expect(done.length).toBeLessThanOrEqual(4);
+        expect(seen.at(-1)).toEqual({ done: 3, failed: 0, total: 3 });
+        if (kind === 'array') expect(seen.every((p) => p.total === 3)).toBe(true);
+      });
+
+    if (takes.has('stopOnError'))
+      it('counts failed items, and every item once, before the call settles', async () => {
+        const { run } = setup();
+        const seen: MapProgress[] = [];
+        const call = run(
+          (x: number) => (x % 2 === 0 ? Promise.reject(new Error(`bad ${x}`)) : Promise.resolve(x)),
+          [1, 2, 3, 4, 5],
+          { maxConcurrent: 2, stopOnError: false, onProgress: (p) => seen.push({ ...p }) },
+        );
+        await expect(call).rejects.toBeInstanceOf(AggregateError);
+        expect(seen.slice(0, 5).map((p) => p.done)).toEqual([1, 2, 3, 4, 5]);
+        expect(seen.at(-1)).toEqual({ done: 5, failed: 2, total: 5 });
+      });
+
+    it('refuses an onProgress that is not a function with a TypeError naming it', async () => {
+      const clock = fakeClock();
+      await expect(
+        Promise.resolve().then(() =>
+          c.run((x: number) => x, [1], { maxConcurrent: 1, clock, onProgress: 'no' as never }),
+        ),
+      ).rejects.toThrow(/options\.onProgress must be a function, got "no"/);
     });
   });
 }
