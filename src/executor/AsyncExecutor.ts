@@ -1,7 +1,7 @@
 import type { Clock } from '../core/Clock.js';
 import { captureContext } from '../core/context.js';
-import { CancelledError, ExecutorShutdownError } from '../core/errors.js';
-import type { ItemWork, Source, Work } from '../core/types.js';
+import { CancelledError, ExecutorShutdownError, QueueFullError } from '../core/errors.js';
+import type { ItemWork, Source, WaitOptions, Work } from '../core/types.js';
 import {
   assertFunction,
   assertObject,
@@ -9,26 +9,29 @@ import {
   clockOption,
   concurrencyOption,
   finiteOption,
+  integerOption,
+  limiterOption,
   optionsBag,
   signalOption,
   stringOption,
   timeoutOption,
+  waitOptions,
 } from '../core/validate.js';
 import { Emitter, type Listener } from '../observe/Emitter.js';
 import { MapRun } from '../parallel/MapRun.js';
 import { readMapOptions } from '../parallel/mapOptions.js';
-import type { MapSlots, Outcome } from '../parallel/slots.js';
-import { AsyncTask, type AsyncTaskOptions, kOwn, kStart, kTake, type TaskOwner } from '../task/AsyncTask.js';
+import { AsyncTask, type AsyncTaskOptions } from '../task/AsyncTask.js';
+import { kOwn, kStart } from '../task/owner.js';
 import {
   type AsyncExecutorEvents,
   type AsyncExecutorOptions,
-  DEFAULT_MAX_WORKERS,
+  DEFAULT_EXECUTOR,
   type ExecutorStats,
   type MapAsyncOptions,
   type ShutdownOptions,
   type SubmitOptions,
 } from './options.js';
-import { type QueueEntry, RunQueue } from './RunQueue.js';
+import { rejectedTask, Scheduler } from './Scheduler.js';
 
 export type {
   AsyncExecutorEvents,
@@ -41,19 +44,19 @@ export type {
 
 let executorCounter = 0;
 
-const throwShutdown = (): never => {
-  throw new ExecutorShutdownError();
-};
-
 /**
  * A bounded executor (PyFerris `AsyncExecutor`): at most `maxWorkers` tasks run at once, the rest wait in a
  * priority queue (higher first, FIFO among equals) and start as slots free up. Every task gets an
  * AbortSignal, sees the submitter's AsyncLocalStorage context, and times out counting from submission.
  * A cancelled or timed-out running task rejects at once but keeps its slot until its work settles.
  *
- * After `shutdown()`, `submitAsync` returns a task already rejected with `ExecutorShutdownError` (the work
- * never runs) and `mapAsync` rejects with it. `await using` shuts down with the defaults.
- * @throws RangeError if `maxWorkers` is not an integer >= 1 or `Infinity`; TypeError for options of the wrong type.
+ * The controls p-queue, bottleneck and piscina users expect are here: `pause()`/`resume()`, `clear()`,
+ * `onIdle()`/`onEmpty()`/`onSizeLessThan()`, a settable `maxWorkers`, `maxQueue` (load shedding) and a
+ * `limiter` that paces starts. After `shutdown()`, `submitAsync` returns a task already rejected with
+ * `ExecutorShutdownError` (the work never runs) and `mapAsync` rejects with it. `await using` shuts down with
+ * the defaults.
+ * @throws RangeError if `maxWorkers` is not an integer >= 1 or `Infinity`, or `maxQueue` is not an integer
+ * >= 0 or `Infinity`; TypeError for options of the wrong type.
  * @example
  * ```ts
  * await using executor = new AsyncExecutor({ maxWorkers: 4 });
@@ -63,97 +66,81 @@ const throwShutdown = (): never => {
  * ```
  */
 export class AsyncExecutor implements AsyncDisposable {
-  /*
-   * Slots: `#busy` counts the slots in use, by running tasks and by map runs (an item, or the pull before it).
-   * The run queue holds one kind of entry, anything that can be offered a free slot (`kTake`): a queued task,
-   * or a map run asking for its next slot. Invariant: while a slot is free and nothing is pumping, no live
-   * entry waits, so a submission that finds a slot free starts at once without jumping a queue.
-   */
   /** The executor's label. */
   readonly name: string;
-  /** The concurrency bound. */
-  readonly maxWorkers: number;
+  /** How many tasks may wait to start; see {@link AsyncExecutorOptions.maxQueue}. */
+  readonly maxQueue: number;
   readonly #clock: Clock;
   /** Options handed to tasks submitted without options. */
   readonly #taskDefaults: AsyncTaskOptions | undefined;
-  readonly #queue = new RunQueue();
-  #busy = 0;
-  #running = 0;
-  /** Live tasks in the queue (a task cancelled there leaves the count at once, the ring lazily). */
-  #queued = 0;
-  #completed = 0;
-  #failed = 0;
-  #cancelled = 0;
-  #pumping = false;
+  readonly #scheduler: Scheduler;
   #shutdown = false;
-  /**
-   * Tasks started, for `shutdown({ cancelPending })`: appended at start and swept of finished ones only once it
-   * has grown to twice the running count, which costs less per task than a Set's add and delete.
-   */
-  #started: AsyncTask<unknown>[] = [];
-  readonly #runs = new Set<MapRun<unknown, unknown>>();
-  #idleWaiters: (() => void)[] = [];
-  readonly #owner: TaskOwner;
-  readonly #slots: MapSlots;
   readonly #events = new Emitter<AsyncExecutorEvents>();
   /** Subscriptions to the task events: the hot path builds no payload while there are none. */
   #taskListeners = 0;
 
   /**
    * @param options The options, or the number of workers (`new AsyncExecutor(4)`).
-   * @throws RangeError for a bad `maxWorkers`; TypeError for options of the wrong type.
+   * @throws RangeError for a bad `maxWorkers` or `maxQueue`; TypeError for options of the wrong type.
    */
   constructor(options?: AsyncExecutorOptions | number) {
     const o =
       typeof options === 'number' ? { maxWorkers: options } : optionsBag('AsyncExecutor options', options);
-    this.maxWorkers = concurrencyOption(
+    const maxWorkers = concurrencyOption(
       'AsyncExecutor options.maxWorkers',
       o.maxWorkers,
-      DEFAULT_MAX_WORKERS,
+      DEFAULT_EXECUTOR.maxWorkers,
+    );
+    this.maxQueue = integerOption(
+      'AsyncExecutor options.maxQueue',
+      o.maxQueue,
+      DEFAULT_EXECUTOR.maxQueue,
+      0,
+      true,
     );
     this.name = stringOption('AsyncExecutor options.name', o.name) ?? `Executor-${++executorCounter}`;
     this.#clock = clockOption('AsyncExecutor options.clock', o.clock);
     this.#taskDefaults = o.clock === undefined ? undefined : { clock: this.#clock };
-    this.#owner = {
-      taskSettled: (task) => this.#taskSettled(task),
-      workSettled: (task, now) => this.#workSettled(task, now),
-      taskStarting: (task) => {
-        this.#queued--;
-        this.#begin(task);
+    const events = this.#events;
+    this.#scheduler = new Scheduler(
+      {
+        listening: () => this.#taskListeners > 0,
+        taskStarted: (task) => events.emit('taskStart', { task }),
+        taskSettled: (task, status) => events.emit('taskSettled', { task, status }),
+        readsFailures: () => events.has('taskSettled'),
       },
-      readsFailure: () => this.#events.has('taskSettled'),
-    };
-    this.#slots = {
-      tryTake: () => {
-        if (this.#busy >= this.maxWorkers || this.#pumping || this.#queue.size > 0) return false;
-        this.#busy++;
-        return true;
-      },
-      wait: (grant) => {
-        const entry: QueueEntry = {
-          [kTake]: () => {
-            if (!grant()) return false;
-            this.#busy++;
-            return true;
-          },
-          cancel: () => {}, // the run is stopped on its own; its grant then declines the slot
-        };
-        this.#queue.push(entry, 0);
-        if (this.#busy < this.maxWorkers) this.#pump();
-      },
-      give: (outcome) => this.#give(outcome),
-      started: () => {
-        this.#running++;
-      },
-    };
+      maxWorkers,
+      this.#clock,
+      limiterOption('AsyncExecutor options.limiter', o.limiter),
+    );
+  }
+
+  /** The concurrency bound. Setting it (an integer >= 1 or `Infinity`) applies at once: raising it starts queued work. */
+  get maxWorkers(): number {
+    return this.#scheduler.maxWorkers;
+  }
+
+  set maxWorkers(value: number) {
+    if (value === undefined) throw new TypeError('AsyncExecutor.maxWorkers must be a number, got undefined.');
+    this.#scheduler.maxWorkers = concurrencyOption('AsyncExecutor.maxWorkers', value, Number.NaN);
+  }
+
+  /** Whether the executor is paused: running work goes on, queued work waits for `resume()`. */
+  get isPaused(): boolean {
+    return this.#scheduler.paused;
+  }
+
+  /** How many tasks wait to start (for a slot, or for their limiter token). */
+  get size(): number {
+    return this.#scheduler.queued;
   }
 
   /**
    * Submits `fn` and returns its task at once; the task starts when a slot is free. Its `timeout` counts from
    * now, queue time included; cancelling it in the queue means it never runs.
    * @throws TypeError if `fn` is not a function or an option has the wrong type; RangeError for a NaN
-   * `timeout` or a non-finite `priority`. After `shutdown()` nothing throws: the task is already rejected
-   * with `ExecutorShutdownError`.
+   * `timeout` or a non-finite `priority`. Nothing throws after `shutdown()` or past `maxQueue`: the task is
+   * already rejected, with `ExecutorShutdownError` or `QueueFullError`.
    * @example
    * ```ts
    * const urgent = executor.submitAsync(() => ping(), { priority: 10, name: 'ping' });
@@ -173,27 +160,28 @@ export class AsyncExecutor implements AsyncDisposable {
         clock: this.#clock,
       };
     }
-    if (this.#shutdown) {
-      const rejected = new AsyncTask<T>(throwShutdown, { name: taskOptions?.name, clock: this.#clock });
-      rejected[kStart]();
-      return rejected;
-    }
+    const scheduler = this.#scheduler;
+    if (this.#shutdown) return rejectedTask(new ExecutorShutdownError(), taskOptions?.name, this.#clock);
+    const startsNow = scheduler.startsNow;
+    if (!startsNow && scheduler.queued >= this.maxQueue)
+      return rejectedTask(
+        new QueueFullError(
+          `Executor ${this.name} has ${scheduler.queued} task(s) queued, its maxQueue; retry later or raise maxQueue.`,
+        ),
+        taskOptions?.name,
+        this.#clock,
+      );
     const task = new AsyncTask<T>(fn, taskOptions);
     const t = task as AsyncTask<unknown>;
-    const startsNow = this.#busy < this.maxWorkers && !this.#pumping;
-    this.#queued++; // undone by #workSettled if the task settles at once (signal already aborted)
-    task[kOwn](this.#owner, true, startsNow ? undefined : captureContext());
+    scheduler.admitted(); // undone if the task settles at once (signal already aborted)
+    task[kOwn](scheduler.owner, true, startsNow ? undefined : captureContext());
     if (this.#taskListeners > 0) this.#events.emit('taskQueued', { task: t });
     if (task.status !== 'pending') return task;
     if (startsNow) {
-      // No live entry waits while a slot is free, so this jumps no queue; the context is the current one.
-      this.#queued--;
-      this.#begin(t);
+      // Nothing live waits while a slot is free, so this jumps no queue; the context is the current one.
+      scheduler.startedAtOnce(t);
       task[kStart](this.#taskListeners > 0 ? undefined : task.submittedAt);
-    } else {
-      this.#queue.push(t, priority);
-      if (this.#busy < this.maxWorkers) this.#pump();
-    }
+    } else scheduler.enqueue(t, priority);
     return task;
   }
 
@@ -219,24 +207,78 @@ export class AsyncExecutor implements AsyncDisposable {
     if (options?.clock === undefined) config.clock = this.#clock;
     if (this.#shutdown) return Promise.reject(new ExecutorShutdownError());
     if (config.signal?.aborted) return Promise.reject(config.signal.reason);
-    const runs = this.#runs;
-    const slots: MapSlots = {
-      ...this.#slots,
-      closed: () => {
-        runs.delete(run as MapRun<unknown, unknown>);
-        this.#checkIdle();
-      },
-    };
-    const run = new MapRun(fn, items, config, false, slots);
-    runs.add(run as MapRun<unknown, unknown>);
+    const runs = this.#scheduler.runs;
+    const slots = this.#scheduler.slotsFor(
+      () => run,
+      () => runs.delete(run),
+    );
+    const run: MapRun<T, R> = new MapRun(fn, items, config, false, slots);
+    runs.add(run);
     return run.start();
+  }
+
+  /** Holds queued work: running work goes on, nothing new starts until `resume()`; submissions queue. */
+  pause(): void {
+    this.#scheduler.paused = true;
+  }
+
+  /** Lets queued work start again after `pause()`. */
+  resume(): void {
+    this.#scheduler.paused = false;
+  }
+
+  /**
+   * Cancels every queued task (they never run; each rejects with `reason`, default a `CancelledError`, and is
+   * 'cancelled') and returns how many. Running tasks and map calls go on.
+   */
+  clear(reason?: unknown): number {
+    return this.#scheduler.clear(reason ?? new CancelledError(`Executor ${this.name} was cleared.`));
+  }
+
+  /**
+   * Resolves once nothing is queued or running (no task, no map call), at once if so already.
+   * @throws TypeError for bad options. Rejects with `signal.reason` or `TimeoutError`.
+   */
+  onIdle(options?: WaitOptions): Promise<void> {
+    const o = waitOptions('AsyncExecutor.onIdle', options);
+    return this.#scheduler.until(() => this.#scheduler.idle, o);
+  }
+
+  /**
+   * Resolves once no task waits to start (running ones may go on), at once if so already.
+   * @throws TypeError for bad options. Rejects with `signal.reason` or `TimeoutError`.
+   */
+  onEmpty(options?: WaitOptions): Promise<void> {
+    const o = waitOptions('AsyncExecutor.onEmpty', options);
+    return this.#scheduler.until(() => this.#scheduler.queued === 0, o);
+  }
+
+  /**
+   * Resolves once fewer than `limit` tasks wait to start (p-queue's `onSizeLessThan`): a producer can await it
+   * before each submit to keep the queue short.
+   * @throws RangeError if `limit` is not an integer >= 1 (or `Infinity`); TypeError for bad options.
+   * @example
+   * ```ts
+   * for await (const job of jobs) {
+   *   await executor.onSizeLessThan(100);
+   *   executor.submitAsync((signal) => handle(job, signal));
+   * }
+   * ```
+   */
+  onSizeLessThan(limit: number, options?: WaitOptions): Promise<void> {
+    if (limit === undefined)
+      throw new TypeError('AsyncExecutor.onSizeLessThan limit must be a number, got undefined.');
+    const n = integerOption('AsyncExecutor.onSizeLessThan limit', limit, Number.NaN, 1, true);
+    const o = waitOptions('AsyncExecutor.onSizeLessThan', options);
+    return this.#scheduler.until(() => this.#scheduler.queued < n, o);
   }
 
   /**
    * Stops accepting work. With `cancelPending`, queued tasks are cancelled (they never run) and running ones
    * are cancelled with their signals aborted (a `CancelledError`); map calls in flight reject with it. With
    * `wait` (the default), resolves once running work, and without `cancelPending` queued work too, has settled.
-   * Calling it again is allowed (e.g. to cancel what a first, graceful call is waiting for).
+   * Calling it again is allowed (e.g. to cancel what a first, graceful call is waiting for). A paused executor
+   * still runs its queued work when shut down without `cancelPending`: shutting down resumes it.
    * @throws TypeError if an option is not a boolean.
    * @example
    * ```ts
@@ -249,16 +291,12 @@ export class AsyncExecutor implements AsyncDisposable {
     const wait = booleanOption('shutdown options.wait', o.wait, true);
     this.#shutdown = true;
     this.#events.emit('shutdown', { cancelPending, wait });
-    if (cancelPending) {
-      const reason = new CancelledError(`Executor ${this.name} was shut down with cancelPending.`);
-      for (const entry of this.#queue.drain()) entry.cancel(reason);
-      for (const run of [...this.#runs]) run.stop(reason);
-      const started = this.#started;
-      this.#started = [];
-      for (const task of started) task.cancel(reason);
-    }
-    if (!wait || this.#isIdle()) return Promise.resolve();
-    return new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    const scheduler = this.#scheduler;
+    if (cancelPending)
+      scheduler.cancelAll(new CancelledError(`Executor ${this.name} was shut down with cancelPending.`));
+    scheduler.paused = false;
+    if (!wait) return Promise.resolve();
+    return scheduler.until(() => scheduler.idle, undefined);
   }
 
   /** `shutdown()` with its defaults: stop accepting work and wait for queued and running work to settle. */
@@ -293,87 +331,10 @@ export class AsyncExecutor implements AsyncDisposable {
   /** A fresh snapshot of the counters. */
   stats(): ExecutorStats {
     return {
-      running: this.#running,
-      queued: this.#queued,
-      completed: this.#completed,
-      failed: this.#failed,
-      cancelled: this.#cancelled,
-      maxWorkers: this.maxWorkers,
+      ...this.#scheduler.stats(),
+      maxWorkers: this.#scheduler.maxWorkers,
+      maxQueue: this.maxQueue,
+      paused: this.#scheduler.paused,
     };
-  }
-
-  /** Takes a slot for `task`, which starts right after. */
-  #begin(task: AsyncTask<unknown>): void {
-    this.#busy++;
-    this.#running++;
-    const started = this.#started;
-    started.push(task);
-    if (started.length >= 64 && started.length > 2 * this.#running)
-      this.#started = started.filter((t) => !t.isDone);
-    if (this.#taskListeners > 0) this.#events.emit('taskStart', { task });
-  }
-
-  /**
-   * Offers free slots to queued entries, in order. Re-entrant calls (work settling synchronously) are folded in.
-   * @param now A clock reading just taken (a settling task's `finishedAt`): the `startedAt` of the first task
-   * started, unless a `taskStart` listener runs in between.
-   */
-  #pump(now?: number): void {
-    if (this.#pumping) return;
-    this.#pumping = true;
-    const queue = this.#queue;
-    let at = this.#taskListeners > 0 ? undefined : now;
-    while (this.#busy < this.maxWorkers) {
-      const entry = queue.shift();
-      if (entry === undefined) break;
-      // Whatever took the slot ran code of its own: the reading would go stale.
-      if (entry[kTake](at)) at = undefined;
-    }
-    this.#pumping = false;
-    this.#checkIdle();
-  }
-
-  /** A map run gives a slot back; `outcome` is set when an item ran in it. */
-  #give(outcome: Outcome | undefined): void {
-    this.#busy--;
-    if (outcome !== undefined) {
-      if (--this.#running === 0) this.#started.length = 0;
-      this.#count(outcome);
-    }
-    this.#pump();
-  }
-
-  #taskSettled(task: AsyncTask<unknown>): void {
-    const status = task.status as 'fulfilled' | 'rejected' | 'cancelled';
-    this.#count(status === 'fulfilled' ? 'completed' : status === 'rejected' ? 'failed' : 'cancelled');
-    if (this.#taskListeners > 0) this.#events.emit('taskSettled', { task, status });
-  }
-
-  #count(outcome: Outcome): void {
-    if (outcome === 'completed') this.#completed++;
-    else if (outcome === 'failed') this.#failed++;
-    else this.#cancelled++;
-  }
-
-  #workSettled(task: AsyncTask<unknown>, now: number | undefined): void {
-    if (task.startedAt !== undefined) {
-      this.#busy--;
-      if (--this.#running === 0) this.#started.length = 0; // all settled: hold no finished task
-      this.#pump(now);
-    } else {
-      this.#queued--; // cancelled or timed out before it started: its slot was never taken
-      this.#checkIdle();
-    }
-  }
-
-  #isIdle(): boolean {
-    return this.#busy === 0 && this.#queued === 0 && this.#runs.size === 0;
-  }
-
-  #checkIdle(): void {
-    if (this.#idleWaiters.length === 0 || !this.#isIdle()) return;
-    const waiters = this.#idleWaiters;
-    this.#idleWaiters = [];
-    for (const resolve of waiters) resolve();
   }
 }

@@ -1,5 +1,5 @@
 import { RingBuffer } from '../core/RingBuffer.js';
-import { kTake } from '../task/AsyncTask.js';
+import { kTake } from '../task/owner.js';
 
 /**
  * What waits in an executor's run queue: anything that can be offered a free slot. A queued `AsyncTask` is one
@@ -9,8 +9,10 @@ import { kTake } from '../task/AsyncTask.js';
 export interface QueueEntry {
   /** Offered the slot just freed: true if it took it, false if it no longer wants one (the slot stays free). */
   [kTake](now?: number): boolean;
-  /** The executor shuts down with `cancelPending`: the entry will never be offered a slot. */
+  /** The entry will never be offered a slot (a cancelling shutdown, `clear()`, a refused token). */
   cancel(reason: unknown): void;
+  /** `'map'` for a map run's request for a slot; absent for a task. */
+  readonly kind?: 'map';
 }
 
 /**

@@ -1,12 +1,17 @@
-import type { ClockOptions } from '../core/types.js';
+import type { ClockOptions, MapLimiter } from '../core/types.js';
 import type { AsyncParallelMapOptions } from '../parallel/asyncParallelMap.js';
 
 import type { AsyncTask } from '../task/AsyncTask.js';
 
 /* The public option, stats and event shapes of AsyncExecutor (kept here so the class file stays readable). */
 
-/** How many tasks an executor runs at once unless told otherwise (PyFerris's default). */
-export const DEFAULT_MAX_WORKERS = 10;
+/** The defaults of {@link AsyncExecutorOptions}. */
+export const DEFAULT_EXECUTOR = Object.freeze({
+  /** Tasks running at once (PyFerris's default). */
+  maxWorkers: 10,
+  /** Tasks waiting to start: unbounded. */
+  maxQueue: Number.POSITIVE_INFINITY,
+});
 
 /** Options of {@link AsyncExecutor}. */
 export interface AsyncExecutorOptions extends ClockOptions {
@@ -14,6 +19,18 @@ export interface AsyncExecutorOptions extends ClockOptions {
   maxWorkers?: number | undefined;
   /** A label for logs. @default "Executor-<n>" */
   name?: string | undefined;
+  /**
+   * How many tasks may wait to start (load shedding, as piscina's `maxQueue` and bottleneck's `highWater`): a
+   * `submitAsync` that would queue past it returns a task already rejected with `QueueFullError` (it never
+   * runs). An integer >= 0 or `Infinity`. @default Infinity
+   */
+  maxQueue?: number | undefined;
+  /**
+   * Paces task starts: every start (tasks, and the items of `mapAsync`) first takes one token of this limiter
+   * (a `RateLimiter`, or anything with `acquire(tokens, { signal })`), in queue order, so "at most N per
+   * interval" needs no extra code. A task waiting for its token counts as `queued`. @default none
+   */
+  limiter?: MapLimiter | undefined;
 }
 
 /** Options of {@link AsyncExecutor.submitAsync}. */
@@ -56,6 +73,10 @@ export interface ExecutorStats {
   cancelled: number;
   /** The concurrency bound. */
   maxWorkers: number;
+  /** The bound on queued tasks. */
+  maxQueue: number;
+  /** Whether the executor is paused (queued work waits; running work goes on). */
+  paused: boolean;
 }
 
 /** Events of {@link AsyncExecutor}, subscribed with `executor.on(event, listener)`. */

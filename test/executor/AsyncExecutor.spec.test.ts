@@ -245,7 +245,16 @@ describe('AsyncExecutor, as SPEC states it', () => {
     const s1 = executor.stats();
     const s2 = executor.stats();
     expect(s1).not.toBe(s2);
-    expect(s1).toEqual({ running: 0, queued: 0, completed: 1, failed: 2, cancelled: 1, maxWorkers: 4 });
+    expect(s1).toEqual({
+      running: 0,
+      queued: 0,
+      completed: 1,
+      failed: 2,
+      cancelled: 1,
+      maxWorkers: 4,
+      maxQueue: Infinity,
+      paused: false,
+    });
   });
 
   it('a queued task cancelled or timed out leaves queued at once and is counted once', async () => {
@@ -274,6 +283,8 @@ describe('AsyncExecutor, as SPEC states it', () => {
       failed: 1,
       cancelled: 1,
       maxWorkers: 1,
+      maxQueue: Number.POSITIVE_INFINITY,
+      paused: false,
     });
   });
 

@@ -320,7 +320,16 @@ describe('AsyncExecutor', () => {
     await failures;
     await ok;
     const stats = executor.stats();
-    expect(stats).toEqual({ running: 0, queued: 0, completed: 1, failed: 2, cancelled: 1, maxWorkers: 4 });
+    expect(stats).toEqual({
+      running: 0,
+      queued: 0,
+      completed: 1,
+      failed: 2,
+      cancelled: 1,
+      maxWorkers: 4,
+      maxQueue: Infinity,
+      paused: false,
+    });
     expect(executor.stats()).not.toBe(stats);
     await executor.shutdown();
   });

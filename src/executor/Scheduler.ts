@@ -1,0 +1,319 @@
+import type { Clock } from '../core/Clock.js';
+import type { MapLimiter, WaitOptions } from '../core/types.js';
+import type { MapSlots, Outcome } from '../parallel/slots.js';
+import { AsyncTask } from '../task/AsyncTask.js';
+import { kStart, kTake, type TaskOwner } from '../task/owner.js';
+import { Pacer } from './Pacer.js';
+import { type QueueEntry, RunQueue } from './RunQueue.js';
+import { Watchers } from './Watchers.js';
+
+/** What the scheduler tells its executor, for the task events. @internal */
+export interface SchedulerHost {
+  /** Whether anyone listens to task events: the hot path builds no payload otherwise. */
+  listening(): boolean;
+  taskStarted(task: AsyncTask<unknown>): void;
+  taskSettled(task: AsyncTask<unknown>, status: 'fulfilled' | 'rejected' | 'cancelled'): void;
+  /** Whether someone hears every failure (a `taskSettled` listener). */
+  readsFailures(): boolean;
+}
+
+/** A task that never runs and is already rejected with `error` (after shutdown, past `maxQueue`). @internal */
+export function rejectedTask<T>(error: unknown, name: string | undefined, clock: Clock): AsyncTask<T> {
+  const task = new AsyncTask<T>(
+    () => {
+      throw error;
+    },
+    { name, clock },
+  );
+  task[kStart]();
+  return task;
+}
+
+/** A map run as the scheduler knows it: it can be stopped. @internal */
+export interface StoppableRun {
+  stop(reason: unknown): void;
+}
+
+/**
+ * The slots of an {@link AsyncExecutor}: who runs, who waits, and when the next one starts.
+ *
+ * `#busy` counts the slots in use, by running tasks and by map runs (an item, or the pull before it). The run
+ * queue holds one kind of entry, anything that can be offered a free slot (`kTake`): a queued task, or a map
+ * run asking for its next slot. With a `limiter`, every start first takes one token, asked for on behalf of
+ * whatever is at the head of the queue, one at a time, so tokens go in queue order; a token whose entry left
+ * meanwhile is kept for the next. Invariant: while a slot is free, the executor is not paused, there is no
+ * limiter and nothing is pumping, no live entry waits, so a submission that finds a slot free starts at once
+ * without jumping a queue.
+ * @internal
+ */
+export class Scheduler {
+  #maxWorkers: number;
+  readonly #clock: Clock;
+  readonly #pacer: Pacer | undefined;
+  readonly #host: SchedulerHost;
+  readonly #queue = new RunQueue();
+  #busy = 0;
+  #running = 0;
+  /** Live tasks in the queue (a task cancelled there leaves the count at once, the ring lazily). */
+  #queued = 0;
+  /** Map runs waiting in the queue for a slot. */
+  #mapWaits = 0;
+  #completed = 0;
+  #failed = 0;
+  #cancelled = 0;
+  #pumping = false;
+  #paused = false;
+  /**
+   * Tasks started, for a cancelling shutdown: appended at start and swept of finished ones only once it has
+   * grown to twice the running count, which costs less per task than a Set's add and delete.
+   */
+  #started: AsyncTask<unknown>[] = [];
+  /** Map runs in flight. */
+  readonly runs = new Set<StoppableRun>();
+  readonly #watchers = new Watchers();
+  /** What the executor's tasks report to. */
+  readonly owner: TaskOwner;
+
+  constructor(host: SchedulerHost, maxWorkers: number, clock: Clock, limiter: MapLimiter | undefined) {
+    this.#host = host;
+    this.#maxWorkers = maxWorkers;
+    this.#clock = clock;
+    this.#pacer =
+      limiter === undefined
+        ? undefined
+        : new Pacer(
+            limiter,
+            () => this.#pump(),
+            (error) => this.#refused(error),
+          );
+    this.owner = {
+      taskSettled: (task) => this.#taskSettled(task),
+      workSettled: (task, now) => this.#workSettled(task, now),
+      taskStarting: (task) => {
+        this.#queued--;
+        this.begin(task);
+      },
+      readsFailure: () => host.readsFailures(),
+    };
+  }
+
+  get maxWorkers(): number {
+    return this.#maxWorkers;
+  }
+
+  set maxWorkers(value: number) {
+    this.#maxWorkers = value;
+    this.#pump();
+  }
+
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  set paused(value: boolean) {
+    this.#paused = value;
+    if (!value) this.#pump();
+  }
+
+  /** Tasks waiting to start (for a slot or for their token). */
+  get queued(): number {
+    return this.#queued;
+  }
+
+  /** Whether a task submitted now may start at once, in the submitter's own call. */
+  get startsNow(): boolean {
+    return this.#busy < this.#maxWorkers && !this.#pumping && !this.#paused && this.#pacer === undefined;
+  }
+
+  /** Nothing queued or running, no map run in flight. */
+  get idle(): boolean {
+    return this.#busy === 0 && this.#queued === 0 && this.runs.size === 0;
+  }
+
+  stats(): { running: number; queued: number; completed: number; failed: number; cancelled: number } {
+    return {
+      running: this.#running,
+      queued: this.#queued,
+      completed: this.#completed,
+      failed: this.#failed,
+      cancelled: this.#cancelled,
+    };
+  }
+
+  /** Counts a task owned by the executor that is about to queue or start. */
+  admitted(): void {
+    this.#queued++;
+  }
+
+  /** Queues an admitted task that did not start at once. */
+  enqueue(task: AsyncTask<unknown>, priority: number): void {
+    this.#queue.push(task, priority);
+    this.#pump();
+  }
+
+  /** Takes a slot for `task`, which starts right after. */
+  begin(task: AsyncTask<unknown>): void {
+    this.#busy++;
+    this.#running++;
+    const started = this.#started;
+    started.push(task);
+    if (started.length >= 64 && started.length > 2 * this.#running)
+      this.#started = started.filter((t) => !t.isDone);
+    if (this.#host.listening()) this.#host.taskStarted(task);
+  }
+
+  /** An admitted task started at once: it never waited in the queue. */
+  startedAtOnce(task: AsyncTask<unknown>): void {
+    this.#queued--;
+    this.begin(task);
+  }
+
+  /** The slots a map run of this executor uses; `closed` is called as the run settles. */
+  slotsFor(run: () => StoppableRun, closed: () => void): MapSlots {
+    return {
+      tryTake: () => {
+        if (!this.startsNow || this.#queue.size > 0) return false;
+        this.#busy++;
+        return true;
+      },
+      wait: (grant) => {
+        this.#mapWaits++;
+        let waiting = true;
+        const entry: QueueEntry = {
+          [kTake]: () => {
+            if (waiting) {
+              waiting = false;
+              this.#mapWaits--;
+            }
+            if (!grant()) return false;
+            this.#busy++;
+            return true;
+          },
+          cancel: (reason) => {
+            if (waiting) {
+              waiting = false;
+              this.#mapWaits--;
+            }
+            run().stop(reason);
+          },
+          kind: 'map',
+        };
+        this.#queue.push(entry, 0);
+        this.#pump();
+      },
+      give: (outcome) => this.#give(outcome),
+      started: () => {
+        this.#running++;
+      },
+      closed: () => {
+        closed();
+        this.#changed();
+      },
+    };
+  }
+
+  /** Waits until `ready()` holds; re-checked on every change of state. */
+  until(ready: () => boolean, options: WaitOptions | undefined): Promise<void> {
+    return this.#watchers.wait(ready, options, this.#clock);
+  }
+
+  /** Cancels every queued task with `reason` (they never run); returns how many. Map runs keep their turn. */
+  clear(reason: unknown): number {
+    let cleared = 0;
+    const keep: QueueEntry[] = [];
+    for (const entry of this.#queue.drain()) {
+      if (entry.kind === 'map') keep.push(entry);
+      else if (!(entry as AsyncTask<unknown>).isDone) {
+        cleared++;
+        entry.cancel(reason);
+      }
+    }
+    for (const entry of keep) this.#queue.push(entry, 0);
+    this.#changed();
+    return cleared;
+  }
+
+  /** A cancelling shutdown: every queued entry, map run and running task is cancelled with `reason`. */
+  cancelAll(reason: unknown): void {
+    for (const entry of this.#queue.drain()) entry.cancel(reason);
+    for (const run of [...this.runs]) run.stop(reason);
+    const started = this.#started;
+    this.#started = [];
+    for (const task of started) task.cancel(reason);
+    this.#changed();
+  }
+
+  /**
+   * Offers free slots to queued entries, in order (each after its token, with a limiter). Re-entrant calls
+   * (work settling synchronously) are folded in.
+   * @param now A clock reading just taken (a settling task's `finishedAt`): the `startedAt` of the first task
+   * started, unless a `taskStart` listener runs in between.
+   */
+  #pump(now?: number): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    const queue = this.#queue;
+    let at = this.#host.listening() ? undefined : now;
+    while (this.#busy < this.#maxWorkers && !this.#paused && this.#queued + this.#mapWaits > 0) {
+      if (this.#pacer !== undefined && !this.#pacer.ready()) break;
+      const entry = queue.shift();
+      if (entry === undefined) break;
+      // Whatever took the slot ran code of its own: the clock reading would go stale.
+      if (entry[kTake](at)) {
+        at = undefined;
+        this.#pacer?.use();
+      }
+    }
+    this.#pumping = false;
+    this.#changed();
+  }
+
+  /** The limiter refused a token: the entry it was for fails with that error. */
+  #refused(error: unknown): void {
+    for (let entry = this.#queue.shift(); entry !== undefined; entry = this.#queue.shift()) {
+      if (entry.kind !== 'map' && (entry as AsyncTask<unknown>).isDone) continue;
+      entry.cancel(error);
+      break;
+    }
+    this.#pump();
+  }
+
+  /** A map run gives a slot back; `outcome` is set when an item ran in it. */
+  #give(outcome: Outcome | undefined): void {
+    this.#busy--;
+    if (outcome !== undefined) {
+      if (--this.#running === 0) this.#started.length = 0;
+      this.#count(outcome);
+    }
+    this.#pump();
+  }
+
+  #taskSettled(task: AsyncTask<unknown>): void {
+    const status = task.status as 'fulfilled' | 'rejected' | 'cancelled';
+    this.#count(status === 'fulfilled' ? 'completed' : status === 'rejected' ? 'failed' : 'cancelled');
+    if (this.#host.listening()) this.#host.taskSettled(task, status);
+  }
+
+  #count(outcome: Outcome): void {
+    if (outcome === 'completed') this.#completed++;
+    else if (outcome === 'failed') this.#failed++;
+    else this.#cancelled++;
+  }
+
+  #workSettled(task: AsyncTask<unknown>, now: number | undefined): void {
+    if (task.startedAt !== undefined) {
+      this.#busy--;
+      if (--this.#running === 0) this.#started.length = 0; // all settled: hold no finished task
+      this.#pump(now);
+    } else {
+      this.#queued--; // cancelled or timed out before it started: its slot was never taken
+      this.#changed();
+    }
+  }
+
+  /** After any change: wake the watchers whose condition holds; drop a token request nobody needs. */
+  #changed(): void {
+    if (this.#queued + this.#mapWaits === 0) this.#pacer?.drop();
+    this.#watchers.check();
+  }
+}
