@@ -3,6 +3,9 @@ import type { Clock } from '../core/Clock.js';
 import { neverAborts } from '../core/signals.js';
 import type { MapLimiter } from '../core/types.js';
 import { clockOption, optionsBag, stringOption } from '../core/validate.js';
+import type { AsyncExecutor } from '../executor/AsyncExecutor.js';
+import type { ResourcePool } from '../pool/ResourcePool.js';
+import type { Queue } from '../queue/Queue.js';
 import type { MonitorSample } from './monitor.js';
 import { type Latency, latencyOf, type TimelineTask } from './stats.js';
 
@@ -14,7 +17,7 @@ export type TaskOutcome = 'queued' | 'running' | 'fulfilled' | 'rejected' | 'can
  * Task events carry the task's `id`, `name` and `scenario`.
  */
 export type RecordedEvent =
-  | { type: 'queued' | 'started'; at: number; id: number; name: string; scenario: string; lane?: number }
+  | { type: 'queued' | 'started'; at: number; id: number; name: string; scenario: string }
   | {
       type: 'finished' | 'failed' | 'cancelled';
       at: number;
@@ -49,11 +52,6 @@ export interface TrackOptions {
    * wrapper, so its rate-limit wait shows on the timeline. Pass it here instead of the map's `limiter`.
    */
   limiter?: MapLimiter | undefined;
-}
-
-/** The events of an executor the recorder listens to (`AsyncExecutor` has them). */
-export interface ExecutorLike {
-  on(event: 'taskStart' | 'taskSettled', listener: (payload: never) => void): () => void;
 }
 
 interface TaskLike {
@@ -124,8 +122,6 @@ export class Recorder {
   readonly #events: RecordedEvent[] = [];
   readonly #sinks: RecorderSink[] = [];
   readonly #unsubscribe: (() => void)[] = [];
-  /** Lanes in use: `#lanes[i]` is true while a task runs in lane i. */
-  readonly #lanes: boolean[] = [];
   readonly #current = new AsyncLocalStorage<TaskRecord>();
   #nextId = 1;
 
@@ -187,14 +183,10 @@ export class Recorder {
   }
 
   #start(record: TaskRecord, at: number): void {
-    let lane = this.#lanes.indexOf(false);
-    if (lane < 0) lane = this.#lanes.length;
-    this.#lanes[lane] = true;
-    record.lane = lane;
     record.startedAt = at;
     record.outcome = 'running';
     const { id, name, scenario } = record;
-    this.#emit({ type: 'started', at, id, name, scenario, lane });
+    this.#emit({ type: 'started', at, id, name, scenario });
   }
 
   #finish(
@@ -204,7 +196,6 @@ export class Recorder {
     error?: unknown,
   ): void {
     if (record.outcome !== 'running' && record.outcome !== 'queued') return;
-    if (record.lane >= 0) this.#lanes[record.lane] = false;
     record.finishedAt = at;
     record.outcome = outcome;
     // A task cancelled in the queue never started: it keeps `startedAt` unset and lasted 0 ms.
@@ -223,7 +214,7 @@ export class Recorder {
    * (`taskQueued`, or `task.submittedAt` where the executor provides them) to its settlement.
    * @returns An unsubscribe function.
    */
-  attach(executor: ExecutorLike, options?: { scenario?: string | undefined }): () => void {
+  attach(executor: AsyncExecutor, options?: { scenario?: string | undefined }): () => void {
     const scenario = stringOption('Recorder.attach options.scenario', options?.scenario) ?? 'default';
     const records = new WeakMap<object, TaskRecord>();
     const source = executor as unknown as Emits;
@@ -352,15 +343,16 @@ export class Recorder {
   }
 
   /** Records a `ResourcePool`'s create, acquire, release and destroy events. */
-  attachPool(pool: Emits, name = 'pool'): () => void {
+  attachPool<R>(pool: ResourcePool<R>, name = 'pool'): () => void {
     const pairs = [
       ['create', 'poolCreate'],
       ['acquire', 'poolAcquire'],
       ['release', 'poolRelease'],
       ['destroy', 'poolDestroy'],
     ] as const;
+    const source = pool as unknown as Emits;
     const offs = pairs.map(([event, type]) =>
-      pool.on(event, (() => this.#emit({ type, at: this.now(), name })) as (payload: never) => void),
+      source.on(event, (() => this.#emit({ type, at: this.now(), name })) as (payload: never) => void),
     );
     return this.#keep(() => {
       for (const off of offs) off();
@@ -368,12 +360,13 @@ export class Recorder {
   }
 
   /** Records a `Queue`'s put and get events. */
-  attachQueue(queue: Emits, name = 'queue'): () => void {
+  attachQueue<T>(queue: Queue<T>, name = 'queue'): () => void {
+    const source = queue as unknown as Emits;
     const offs = [
-      queue.on('put', (() => this.#emit({ type: 'queuePut', at: this.now(), name })) as (
+      source.on('put', (() => this.#emit({ type: 'queuePut', at: this.now(), name })) as (
         payload: never,
       ) => void),
-      queue.on('get', (() => this.#emit({ type: 'queueGet', at: this.now(), name })) as (
+      source.on('get', (() => this.#emit({ type: 'queueGet', at: this.now(), name })) as (
         payload: never,
       ) => void),
     ];
@@ -399,6 +392,7 @@ export class Recorder {
 
   /** Every task recorded so far, in order of queueing, with times in ms since the recorder was made. */
   tasks(scenario?: string): TimelineTask[] {
+    this.#assignLanes();
     const out: TimelineTask[] = [];
     for (const t of this.#tasks) {
       if (scenario !== undefined && t.scenario !== scenario) continue;
@@ -417,6 +411,24 @@ export class Recorder {
       });
     }
     return out;
+  }
+
+  /**
+   * Gives every started task the lowest lane free at its start (a lane is free once its last task finished,
+   * at that same instant included). Done from the times rather than live, because an executor hands a slot
+   * to the next task before it reports the previous one settled.
+   */
+  #assignLanes(): void {
+    const started = this.#tasks.filter((t) => t.startedAt !== undefined);
+    started.sort((a, b) => (a.startedAt as number) - (b.startedAt as number) || a.id - b.id);
+    const laneEnds: number[] = [];
+    for (const t of started) {
+      const start = t.startedAt as number;
+      let lane = laneEnds.findIndex((end) => end <= start);
+      if (lane < 0) lane = laneEnds.length;
+      laneEnds[lane] = t.finishedAt ?? Number.POSITIVE_INFINITY;
+      t.lane = lane;
+    }
   }
 
   /** Latency percentiles (ms) of the settled tasks, optionally of one scenario. */

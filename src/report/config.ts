@@ -154,7 +154,7 @@ export function parseConfig(text: string, file = '<config>'): FerrisConfig {
   };
   const firstError = doc.errors[0];
   if (firstError !== undefined) {
-    const line = firstError.linePos?.[0]?.line;
+    const line = lines.linePos(firstError.pos[0]).line;
     throw new ConfigError(
       `${file}${line === undefined ? '' : `:${line}`}: invalid YAML: ${firstError.message.split('\n')[0]}`,
       file,

@@ -24,7 +24,6 @@ export {
   otelSink,
 } from './otel.js';
 export {
-  type ExecutorLike,
   type RecordedEvent,
   Recorder,
   type RecorderOptions,

@@ -104,7 +104,7 @@ export function otelSink(recorder: Recorder, options: OtelSinkOptions): () => vo
       case 'started': {
         const queued = queuedAt.get(event.id);
         if (queued !== undefined) queueWait?.record(event.at - queued, { 'ferris.scenario': event.scenario });
-        start(event.id, event.name, event.scenario, event.at)?.setAttribute('ferris.lane', event.lane ?? -1);
+        start(event.id, event.name, event.scenario, event.at);
         return;
       }
       case 'finished':
