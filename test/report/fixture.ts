@@ -1,5 +1,6 @@
-import { asyncParallelMap, CircuitBreaker, type FakeClock, retry, sleep } from 'ferris';
+import { asyncParallelMap, CircuitBreaker, retry, sleep } from 'ferris';
 import { buildReport, Recorder, type RunReport } from 'ferris/report';
+import type { FakeClock } from 'ferris/testing';
 
 /**
  * A small run on a fake clock: 4 concurrent items (one fails), 2 integration writes, a retried call and a
