@@ -28,7 +28,9 @@ function valueAt(report: unknown, path: string): unknown {
 }
 
 describe('HTML report in Chromium', () => {
-  it('loads without a console error, draws one bar per task and shows the JSON numbers', { timeout: 90_000 }, async () => {
+  it('loads without a console error, draws one bar per task and shows the JSON numbers', {
+    timeout: 90_000,
+  }, async () => {
     const { report } = await sampleRun(fakeClock());
     const dir = mkdtempSync(join(tmpdir(), 'ferris-html-'));
     const file = join(dir, 'ferris-report.html');

@@ -5,7 +5,11 @@ import {
   MeterProvider,
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { asyncParallelMap, retry } from 'ferris';
 import { otelSink, Recorder } from 'ferris/report';
 import { describe, expect, it } from 'vitest';
@@ -17,7 +21,10 @@ describe('otelSink', () => {
     const spans = new InMemorySpanExporter();
     const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] });
     const metricsOut = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);
-    const reader = new PeriodicExportingMetricReader({ exporter: metricsOut, exportIntervalMillis: 3_600_000 });
+    const reader = new PeriodicExportingMetricReader({
+      exporter: metricsOut,
+      exportIntervalMillis: 3_600_000,
+    });
     const meterProvider = new MeterProvider({ readers: [reader] });
     try {
       const recorder = new Recorder({ clock });
@@ -49,7 +56,11 @@ describe('otelSink', () => {
 
       const finished = spans.getFinishedSpans();
       expect(finished.map((s) => s.name)).toEqual(['fetch', 'fetch', 'fetch']);
-      expect(finished.map((s) => s.attributes['ferris.outcome']).sort()).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+      expect(finished.map((s) => s.attributes['ferris.outcome']).sort()).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+      ]);
       const failed = finished.find((s) => s.attributes['ferris.outcome'] === 'rejected');
       expect(failed?.status).toEqual({ code: SpanStatusCode.ERROR, message: 'Error: two failed' });
       expect(finished.flatMap((s) => s.events.map((e) => e.name))).toEqual(['retry']);
@@ -59,7 +70,9 @@ describe('otelSink', () => {
       const names = metricsOut
         .getMetrics()
         .flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics.map((m) => m.descriptor.name)));
-      expect(names).toEqual(expect.arrayContaining(['ferris.task.duration', 'ferris.tasks', 'ferris.retries']));
+      expect(names).toEqual(
+        expect.arrayContaining(['ferris.task.duration', 'ferris.tasks', 'ferris.retries']),
+      );
       const tasks = metricsOut
         .getMetrics()
         .flatMap((rm) => rm.scopeMetrics.flatMap((sm) => sm.metrics))
