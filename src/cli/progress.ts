@@ -39,11 +39,11 @@ export function barProgress(stream: NodeJS.WriteStream): Progress {
   const multi = new cliProgress.MultiBar(
     {
       stream,
-      format: ' {key} [{bar}] {value}/{total} | {rate}/s | ETA {eta}s | {status}',
+      format: '{mark} {key} {bar} {value}/{total} {rate}/s ETA {eta_formatted}',
       hideCursor: true,
       clearOnComplete: false,
       stopOnComplete: false,
-      barsize: 24,
+      barsize: 14,
       etaBuffer: 20,
       fps: 12,
     },
@@ -56,7 +56,7 @@ export function barProgress(stream: NodeJS.WriteStream): Progress {
   };
   return {
     start(key, total) {
-      const bar = multi.create(total, 0, { key: key.padEnd(30), rate: '0', status: 'running' });
+      const bar = multi.create(total, 0, { key: key.padEnd(27), rate: '0', mark: '…' });
       bars.set(key, { bar, started: performance.now(), total });
     },
     tick(key) {
@@ -71,7 +71,7 @@ export function barProgress(stream: NodeJS.WriteStream): Progress {
       if (entry === undefined) return;
       const value = Math.round(entry.bar.getProgress() * entry.bar.getTotal());
       entry.bar.setTotal(Math.max(value, 1));
-      entry.bar.update(value, { status, rate: rate(value, entry.started) });
+      entry.bar.update(value, { mark: status === 'completed' ? '✓' : '✗', rate: rate(value, entry.started) });
     },
     stop() {
       multi.stop();
