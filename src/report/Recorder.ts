@@ -8,9 +8,9 @@ import type { ResourcePool } from '../pool/ResourcePool.js';
 import type { Queue } from '../queue/Queue.js';
 import type { MonitorSample } from './monitor.js';
 import { type Latency, latencyOf, type TimelineTask } from './stats.js';
+import { CANCELLED, FULFILLED, REJECTED, TaskTable } from './TaskTable.js';
 
-/** How a recorded unit of work ended ('queued' and 'running' while it has not). */
-export type TaskOutcome = 'queued' | 'running' | 'fulfilled' | 'rejected' | 'cancelled';
+export type { TaskOutcome } from './TaskTable.js';
 
 /**
  * One event of a run, as a sink receives it. `at` is milliseconds since the recorder was made (its clock).
@@ -66,21 +66,6 @@ interface Emits {
   on(event: string, listener: (payload: never) => void): () => void;
 }
 
-/** A recorded unit of work. Times are ms since the recorder was made. */
-interface TaskRecord {
-  id: number;
-  name: string;
-  scenario: string;
-  lane: number;
-  queuedAt: number;
-  waitStart: number | undefined;
-  startedAt: number | undefined;
-  finishedAt: number | undefined;
-  outcome: TaskOutcome;
-  error: string | undefined;
-  retries: number[];
-}
-
 function errorText(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
@@ -110,7 +95,7 @@ const round = (ms: number) => Math.round(ms * 1000) / 1000;
  * await asyncParallelMap(recorder.track('fetch', async (n: number) => n * 2), [1, 2, 3], { maxConcurrent: 2 });
  * await executor.shutdown();
  * recorder.close();
- * console.log(recorder.summary().latency.p50);
+ * console.log(recorder.latency().p50);
  * ```
  */
 export class Recorder {
@@ -118,12 +103,12 @@ export class Recorder {
   readonly #origin: number;
   /** Epoch milliseconds at the recorder's time 0 (for exporters that want wall-clock times). */
   readonly epochOrigin: number;
-  readonly #tasks: TaskRecord[] = [];
+  readonly #tasks = new TaskTable();
   readonly #events: RecordedEvent[] = [];
   readonly #sinks: RecorderSink[] = [];
   readonly #unsubscribe: (() => void)[] = [];
-  readonly #current = new AsyncLocalStorage<TaskRecord>();
-  #nextId = 1;
+  /** The row of the tracked task the current code runs in (for onRetry and limiter grants). */
+  readonly #current = new AsyncLocalStorage<number>();
 
   /** @throws TypeError if `options.clock` is not a Clock. */
   constructor(options?: RecorderOptions) {
@@ -149,8 +134,14 @@ export class Recorder {
     };
   }
 
+  /** Keeps `event` for the report and hands it to the sinks. */
   #emit(event: RecordedEvent): void {
     this.#events.push(event);
+    this.#notify(event);
+  }
+
+  /** Hands `event` to the sinks only: task events live in their records, not in `#events`. */
+  #notify(event: RecordedEvent): void {
     for (const sink of this.#sinks.slice()) sink(event);
   }
 
@@ -163,50 +154,31 @@ export class Recorder {
     };
   }
 
-  #newTask(name: string, scenario: string, queuedAt: number): TaskRecord {
-    const record: TaskRecord = {
-      id: this.#nextId++,
-      name,
-      scenario,
-      lane: -1,
-      queuedAt,
-      waitStart: undefined,
-      startedAt: undefined,
-      finishedAt: undefined,
-      outcome: 'queued',
-      error: undefined,
-      retries: [],
-    };
-    this.#tasks.push(record);
-    this.#emit({ type: 'queued', at: queuedAt, id: record.id, name, scenario });
-    return record;
+  /** Adds a queued task; returns its row (its id is row + 1). */
+  #newTask(name: string, scenario: string, queuedAt: number): number {
+    const row = this.#tasks.add(name, scenario, queuedAt);
+    if (this.#sinks.length > 0) this.#notify({ type: 'queued', at: queuedAt, id: row + 1, name, scenario });
+    return row;
   }
 
-  #start(record: TaskRecord, at: number): void {
-    record.startedAt = at;
-    record.outcome = 'running';
-    const { id, name, scenario } = record;
-    this.#emit({ type: 'started', at, id, name, scenario });
+  #start(row: number, at: number): void {
+    this.#tasks.start(row, at);
+    if (this.#sinks.length === 0) return;
+    const t = this.#tasks;
+    this.#notify({ type: 'started', at, id: row + 1, name: t.name(row), scenario: t.scenario(row) });
   }
 
-  #finish(
-    record: TaskRecord,
-    outcome: 'fulfilled' | 'rejected' | 'cancelled',
-    at: number,
-    error?: unknown,
-  ): void {
-    if (record.outcome !== 'running' && record.outcome !== 'queued') return;
-    record.finishedAt = at;
-    record.outcome = outcome;
-    // A task cancelled in the queue never started: it keeps `startedAt` unset and lasted 0 ms.
-    const duration = round(at - (record.startedAt ?? at));
-    const { id, name, scenario } = record;
-    const type = outcome === 'fulfilled' ? 'finished' : outcome === 'rejected' ? 'failed' : 'cancelled';
-    if (outcome === 'fulfilled') this.#emit({ type: 'finished', at, id, name, scenario, duration });
-    else {
-      record.error = errorText(error);
-      this.#emit({ type, at, id, name, scenario, duration, error: record.error });
-    }
+  #finish(row: number, outcome: 'fulfilled' | 'rejected' | 'cancelled', at: number, error?: unknown): void {
+    const code = outcome === 'fulfilled' ? FULFILLED : outcome === 'rejected' ? REJECTED : CANCELLED;
+    const text = outcome === 'fulfilled' ? undefined : errorText(error);
+    if (!this.#tasks.finish(row, code, at, text) || this.#sinks.length === 0) return;
+    const t = this.#tasks;
+    // A task cancelled in the queue never started: it lasted 0 ms.
+    const started = t.startedAt(row);
+    const duration = round(at - (Number.isNaN(started) ? at : started));
+    const base = { at, id: row + 1, name: t.name(row), scenario: t.scenario(row), duration };
+    if (text === undefined) this.#notify({ type: 'finished', ...base });
+    else this.#notify({ type: outcome === 'rejected' ? 'failed' : 'cancelled', ...base, error: text });
   }
 
   /**
@@ -216,11 +188,14 @@ export class Recorder {
    */
   attach(executor: AsyncExecutor, options?: { scenario?: string | undefined }): () => void {
     const scenario = stringOption('Recorder.attach options.scenario', options?.scenario) ?? 'default';
-    const records = new WeakMap<object, TaskRecord>();
+    // Tasks in flight only: a record leaves the map when its task settles (a Map, not a WeakMap: ephemeron
+    // tables cost the GC dearly at 100k+ entries).
+    const records = new Map<object, number>();
     const source = executor as unknown as Emits;
+    // The task's own clock readings (its executor's clock: give the Recorder the same one) when it has them.
     const toLocal = (clockMs: number | undefined) =>
       clockMs === undefined ? this.now() : round(clockMs - this.#origin);
-    const get = (task: TaskLike): TaskRecord => {
+    const get = (task: TaskLike): number => {
       let record = records.get(task);
       if (record === undefined) {
         record = this.#newTask(task.name, scenario, toLocal(task.submittedAt ?? task.startedAt));
@@ -233,11 +208,17 @@ export class Recorder {
       // queue wait comes from `task.submittedAt` when it has one.
       source.on('taskQueued', ((p: { task: TaskLike }) => void get(p.task)) as (payload: never) => void),
       source.on('taskStart', ((p: { task: TaskLike }) => {
-        this.#start(get(p.task), this.now());
+        this.#start(get(p.task), toLocal(p.task.startedAt));
       }) as (payload: never) => void),
       source.on('taskSettled', ((p: { task: TaskLike; status: 'fulfilled' | 'rejected' | 'cancelled' }) => {
         const record = get(p.task);
-        this.#finish(record, p.status, this.now(), p.task.error);
+        records.delete(p.task);
+        this.#finish(
+          record,
+          p.status,
+          toLocal(p.task.finishedAt),
+          p.status === 'fulfilled' ? undefined : p.task.error,
+        );
       }) as (payload: never) => void),
     ];
     return this.#keep(() => {
@@ -271,7 +252,7 @@ export class Recorder {
       const signal = args.find((a): a is AbortSignal => a instanceof AbortSignal);
       try {
         if (limiter !== undefined) {
-          record.waitStart = this.now();
+          this.#tasks.setWait(record, this.now());
           await limiter.acquire(1, { signal: signal ?? neverAborts });
         }
         this.#start(record, this.now());
@@ -298,12 +279,12 @@ export class Recorder {
     return (error, attempt, delay) => {
       const record = this.#current.getStore();
       const at = this.now();
-      record?.retries.push(at);
-      const label = name ?? record?.name;
+      if (record !== undefined) this.#tasks.addRetry(record, at);
+      const label = name ?? (record === undefined ? undefined : this.#tasks.name(record));
       this.#emit({
         type: 'retried',
         at,
-        ...(record ? { id: record.id } : {}),
+        ...(record !== undefined ? { id: record + 1 } : {}),
         ...(label !== undefined ? { name: label } : {}),
         attempt,
         delay,
@@ -322,7 +303,7 @@ export class Recorder {
         this.#emit({
           type: 'limiterWait',
           at: this.now(),
-          ...(record ? { id: record.id } : {}),
+          ...(record !== undefined ? { id: record + 1 } : {}),
           tokens,
           waited,
         });
@@ -385,50 +366,20 @@ export class Recorder {
     for (const off of this.#unsubscribe.splice(0)) off();
   }
 
-  /** Every event recorded so far, oldest first (a copy). */
+  /**
+   * The events recorded so far besides the tasks' own lifecycle (retries, limiter grants, breaker changes,
+   * pool and queue traffic, monitor samples), oldest first (a copy). Tasks are in {@link tasks}; sinks see both.
+   */
   events(): RecordedEvent[] {
     return this.#events.slice();
   }
 
-  /** Every task recorded so far, in order of queueing, with times in ms since the recorder was made. */
-  tasks(scenario?: string): TimelineTask[] {
-    this.#assignLanes();
-    const out: TimelineTask[] = [];
-    for (const t of this.#tasks) {
-      if (scenario !== undefined && t.scenario !== scenario) continue;
-      out.push({
-        id: t.id,
-        name: t.name,
-        scenario: t.scenario,
-        lane: t.lane,
-        queued_at: t.queuedAt,
-        ...(t.waitStart !== undefined ? { wait_start: t.waitStart } : {}),
-        started_at: t.startedAt ?? null,
-        finished_at: t.finishedAt ?? null,
-        outcome: t.outcome,
-        retries: t.retries.slice(),
-        ...(t.error !== undefined ? { error: t.error } : {}),
-      });
-    }
-    return out;
-  }
-
   /**
-   * Gives every started task the lowest lane free at its start (a lane is free once its last task finished,
-   * at that same instant included). Done from the times rather than live, because an executor hands a slot
-   * to the next task before it reports the previous one settled.
+   * Every task recorded so far, in order of queueing, with times in ms since the recorder was made and the
+   * lowest lane free at each task's start.
    */
-  #assignLanes(): void {
-    const started = this.#tasks.filter((t) => t.startedAt !== undefined);
-    started.sort((a, b) => (a.startedAt as number) - (b.startedAt as number) || a.id - b.id);
-    const laneEnds: number[] = [];
-    for (const t of started) {
-      const start = t.startedAt as number;
-      let lane = laneEnds.findIndex((end) => end <= start);
-      if (lane < 0) lane = laneEnds.length;
-      laneEnds[lane] = t.finishedAt ?? Number.POSITIVE_INFINITY;
-      t.lane = lane;
-    }
+  tasks(scenario?: string): TimelineTask[] {
+    return this.#tasks.rows(scenario);
   }
 
   /** Latency percentiles (ms) of the settled tasks, optionally of one scenario. */

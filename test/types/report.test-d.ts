@@ -31,7 +31,7 @@ monitor(async () => 1, { sink: new Recorder() });
 const recorder = new Recorder();
 const tracked = recorder.track(
   'x',
-  async (item: string, index: number, signal: AbortSignal) => item.length + index,
+  async (item: string, index: number, _signal: AbortSignal) => item.length + index,
 );
 expectTypeOf(tracked).parameters.toEqualTypeOf<[string, number, AbortSignal]>();
 expectTypeOf(tracked).returns.resolves.toEqualTypeOf<number>();
