@@ -172,7 +172,7 @@ export function renderHtml(report: RunReport): string {
   const json = JSON.stringify(report).replace(/</g, '\\u003c');
   const b = report.metrics.breaker_transitions;
   const breaker = b.length
-    ? `<p id="breaker">Circuit breaker: ${b.map((t) => `${esc(t.from)} → ${esc(t.to)} at ${fmt(t.at)} ms`).join('; ')}</p>`
+    ? `<p id="breaker">Circuit breakers: ${b.map((t) => `${esc(t.name)} ${esc(t.from)} → ${esc(t.to)} at ${fmt(t.at)} ms`).join('; ')}</p>`
     : '';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Ferris run report: ${esc(report.module)}</title>
