@@ -1,10 +1,10 @@
 /**
- * Runs every example, printing a header before each (`npm start`): first the PyFerris page's examples in
+ * Runs every example, printing a header before each (`npm run examples`): first the PyFerris page's examples in
  * page order (`pyferris/`), then the guides' examples (`guides/`, in the order `guides/run-all.ts` lists).
  * Each example is imported on its turn, so one that fails to load or throws is reported and the rest still
  * run; the exit code is 1 if any failed.
  *
- * Run: npm start   (or: npx tsx examples/run-all.ts)
+ * Run: npm run examples   (or: npx tsx examples/run-all.ts)
  */
 import { isMain } from './support/isMain.js';
 

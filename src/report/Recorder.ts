@@ -1,0 +1,389 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Clock } from '../core/Clock.js';
+import { neverAborts } from '../core/signals.js';
+import type { MapLimiter } from '../core/types.js';
+import { clockOption, optionsBag, stringOption } from '../core/validate.js';
+import type { AsyncExecutor } from '../executor/AsyncExecutor.js';
+import type { ResourcePool } from '../pool/ResourcePool.js';
+import type { Queue } from '../queue/Queue.js';
+import type { MonitorSample } from './monitor.js';
+import { type Latency, latencyOf, type TimelineTask } from './stats.js';
+import { CANCELLED, FULFILLED, REJECTED, TaskTable } from './TaskTable.js';
+
+export type { TaskOutcome } from './TaskTable.js';
+
+/**
+ * One event of a run, as a sink receives it. `at` is milliseconds since the recorder was made (its clock).
+ * Task events carry the task's `id`, `name` and `scenario`.
+ */
+export type RecordedEvent =
+  | { type: 'queued' | 'started'; at: number; id: number; name: string; scenario: string }
+  | {
+      type: 'finished' | 'failed' | 'cancelled';
+      at: number;
+      id: number;
+      name: string;
+      scenario: string;
+      duration: number;
+      error?: string;
+    }
+  | { type: 'retried'; at: number; id?: number; name?: string; attempt: number; delay: number; error: string }
+  | { type: 'limiterWait'; at: number; id?: number; tokens: number; waited: number }
+  | { type: 'breakerState'; at: number; name: string; from: string; to: string }
+  | { type: 'poolAcquire' | 'poolRelease' | 'poolCreate' | 'poolDestroy'; at: number; name: string }
+  | { type: 'queuePut' | 'queueGet'; at: number; name: string }
+  | { type: 'monitor'; at: number; name: string; sample: MonitorSample };
+
+/** Receives every event a {@link Recorder} records, as it happens (e.g. the OpenTelemetry sink). */
+export type RecorderSink = (event: RecordedEvent) => void;
+
+/** Options of {@link Recorder}. */
+export interface RecorderOptions {
+  /** Where time comes from; inject a `FakeClock` in tests. @default systemClock */
+  clock?: Clock | undefined;
+}
+
+/** Options of {@link Recorder.track}. */
+export interface TrackOptions {
+  /** The scenario the items belong to (a report groups and names tasks by it). @default "default" */
+  scenario?: string | undefined;
+  /**
+   * A `RateLimiter` (or anything with `acquire(tokens, { signal })`): each item takes one token inside the
+   * wrapper, so its rate-limit wait shows on the timeline. Pass it here instead of the map's `limiter`.
+   */
+  limiter?: MapLimiter | undefined;
+}
+
+interface TaskLike {
+  readonly name: string;
+  readonly startedAt?: number | undefined;
+  readonly finishedAt?: number | undefined;
+  readonly submittedAt?: number | undefined;
+  readonly error?: unknown;
+}
+
+interface Emits {
+  on(event: string, listener: (payload: never) => void): () => void;
+}
+
+function errorText(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/**
+ * Records what a run did, from the events Ferris's primitives emit: every unit of work
+ * (queued/started/finished/failed/cancelled/retried, with times and a concurrency lane), rate-limiter waits,
+ * breaker state changes, pool acquire/release and queue traffic. `buildReport(recorder)` and `renderHtml`
+ * turn it into the run report and its timeline.
+ *
+ * Nothing is recorded, and nothing costs anything, until you attach it: `attach(executor)`,
+ * `track(name, fn)` around a map's item function, `onRetry()` as retry's callback, `attachLimiter`,
+ * `attachBreaker`, `attachPool`, `attachQueue`. Every `attach*` returns an unsubscribe function;
+ * `close()` detaches everything.
+ *
+ * @example
+ * ```ts
+ * import { asyncParallelMap, AsyncExecutor } from 'ferris';
+ * import { Recorder, buildReport } from 'ferris/report';
+ *
+ * const recorder = new Recorder();
+ * const executor = new AsyncExecutor(4);
+ * recorder.attach(executor, { scenario: 'background' });
+ * await asyncParallelMap(recorder.track('fetch', async (n: number) => n * 2), [1, 2, 3], { maxConcurrent: 2 });
+ * await executor.shutdown();
+ * recorder.close();
+ * console.log(recorder.latency().p50);
+ * ```
+ */
+export class Recorder {
+  readonly #clock: Clock;
+  readonly #origin: number;
+  /** Epoch milliseconds at the recorder's time 0 (for exporters that want wall-clock times). */
+  readonly epochOrigin: number;
+  readonly #tasks = new TaskTable();
+  readonly #events: RecordedEvent[] = [];
+  readonly #sinks: RecorderSink[] = [];
+  readonly #unsubscribe: (() => void)[] = [];
+  /** The row of the tracked task the current code runs in (for onRetry and limiter grants). */
+  readonly #current = new AsyncLocalStorage<number>();
+
+  /** @throws TypeError if `options.clock` is not a Clock. */
+  constructor(options?: RecorderOptions) {
+    const o = optionsBag('Recorder options', options);
+    this.#clock = clockOption('Recorder options.clock', o.clock);
+    this.#origin = this.#clock.now();
+    this.epochOrigin = Date.now();
+  }
+
+  /** Milliseconds since the recorder was made. */
+  now(): number {
+    return round(this.#clock.now() - this.#origin);
+  }
+
+  /** Calls `sink(event)` for every later event; returns an unsubscribe function. */
+  subscribe(sink: RecorderSink): () => void {
+    if (typeof sink !== 'function')
+      throw new TypeError(`Recorder.subscribe sink must be a function, got ${typeof sink}.`);
+    this.#sinks.push(sink);
+    return () => {
+      const i = this.#sinks.indexOf(sink);
+      if (i >= 0) this.#sinks.splice(i, 1);
+    };
+  }
+
+  /** Keeps `event` for the report and hands it to the sinks. */
+  #emit(event: RecordedEvent): void {
+    this.#events.push(event);
+    this.#notify(event);
+  }
+
+  /** Hands `event` to the sinks only: task events live in their records, not in `#events`. */
+  #notify(event: RecordedEvent): void {
+    for (const sink of this.#sinks.slice()) sink(event);
+  }
+
+  #keep(off: () => void): () => void {
+    this.#unsubscribe.push(off);
+    return () => {
+      const i = this.#unsubscribe.indexOf(off);
+      if (i >= 0) this.#unsubscribe.splice(i, 1);
+      off();
+    };
+  }
+
+  /** Adds a queued task; returns its row (its id is row + 1). */
+  #newTask(name: string, scenario: string, queuedAt: number): number {
+    const row = this.#tasks.add(name, scenario, queuedAt);
+    if (this.#sinks.length > 0) this.#notify({ type: 'queued', at: queuedAt, id: row + 1, name, scenario });
+    return row;
+  }
+
+  #start(row: number, at: number): void {
+    this.#tasks.start(row, at);
+    if (this.#sinks.length === 0) return;
+    const t = this.#tasks;
+    this.#notify({ type: 'started', at, id: row + 1, name: t.name(row), scenario: t.scenario(row) });
+  }
+
+  #finish(row: number, outcome: 'fulfilled' | 'rejected' | 'cancelled', at: number, error?: unknown): void {
+    const code = outcome === 'fulfilled' ? FULFILLED : outcome === 'rejected' ? REJECTED : CANCELLED;
+    const text = outcome === 'fulfilled' ? undefined : errorText(error);
+    if (!this.#tasks.finish(row, code, at, text) || this.#sinks.length === 0) return;
+    const t = this.#tasks;
+    // A task cancelled in the queue never started: it lasted 0 ms.
+    const started = t.startedAt(row);
+    const duration = round(at - (Number.isNaN(started) ? at : started));
+    const base = { at, id: row + 1, name: t.name(row), scenario: t.scenario(row), duration };
+    if (text === undefined) this.#notify({ type: 'finished', ...base });
+    else this.#notify({ type: outcome === 'rejected' ? 'failed' : 'cancelled', ...base, error: text });
+  }
+
+  /**
+   * Records the tasks of an executor (`AsyncExecutor`): each task from `submitAsync` from its queueing
+   * (`taskQueued`, or `task.submittedAt` where the executor provides them) to its settlement.
+   * @returns An unsubscribe function.
+   */
+  attach(executor: AsyncExecutor, options?: { scenario?: string | undefined }): () => void {
+    const scenario = stringOption('Recorder.attach options.scenario', options?.scenario) ?? 'default';
+    // Tasks in flight only: a record leaves the map when its task settles (a Map, not a WeakMap: ephemeron
+    // tables cost the GC dearly at 100k+ entries).
+    const records = new Map<object, number>();
+    const source = executor as unknown as Emits;
+    // The task's own clock readings (its executor's clock: give the Recorder the same one) when it has them.
+    const toLocal = (clockMs: number | undefined) =>
+      clockMs === undefined ? this.now() : round(clockMs - this.#origin);
+    const get = (task: TaskLike): number => {
+      let record = records.get(task);
+      if (record === undefined) {
+        record = this.#newTask(task.name, scenario, toLocal(task.submittedAt ?? task.startedAt));
+        records.set(task, record);
+      }
+      return record;
+    };
+    const offs = [
+      // Emitted by executors that announce queueing; older ones only start and settle, and then a task's
+      // queue wait comes from `task.submittedAt` when it has one.
+      source.on('taskQueued', ((p: { task: TaskLike }) => void get(p.task)) as (payload: never) => void),
+      source.on('taskStart', ((p: { task: TaskLike }) => {
+        this.#start(get(p.task), toLocal(p.task.startedAt));
+      }) as (payload: never) => void),
+      source.on('taskSettled', ((p: { task: TaskLike; status: 'fulfilled' | 'rejected' | 'cancelled' }) => {
+        const record = get(p.task);
+        records.delete(p.task);
+        this.#finish(
+          record,
+          p.status,
+          toLocal(p.task.finishedAt),
+          p.status === 'fulfilled' ? undefined : p.task.error,
+        );
+      }) as (payload: never) => void),
+    ];
+    return this.#keep(() => {
+      for (const off of offs) off();
+    });
+  }
+
+  /**
+   * Wraps a map's item function (or any async function) so that every call is recorded as a task named
+   * `name`: queued when `track` was called (the map's start), started when the call begins (after its
+   * rate-limit token with `options.limiter`), finished, failed or cancelled (its signal aborted) when it
+   * settles. Errors pass through unchanged.
+   * @throws TypeError if `fn` is not a function.
+   * @example
+   * ```ts
+   * await asyncParallelMap(recorder.track('page', (url: string, _i, signal) => fetch(url, { signal })), urls);
+   * ```
+   */
+  track<A extends unknown[], R>(
+    name: string,
+    fn: (...args: A) => R | PromiseLike<R>,
+    options?: TrackOptions,
+  ): (...args: A) => Promise<Awaited<R>> {
+    if (typeof fn !== 'function')
+      throw new TypeError(`Recorder.track fn must be a function, got ${typeof fn}.`);
+    const scenario = stringOption('Recorder.track options.scenario', options?.scenario) ?? 'default';
+    const limiter = options?.limiter;
+    const queuedAt = this.now();
+    return async (...args: A): Promise<Awaited<R>> => {
+      const record = this.#newTask(name, scenario, queuedAt);
+      const signal = args.find((a): a is AbortSignal => a instanceof AbortSignal);
+      try {
+        if (limiter !== undefined) {
+          this.#tasks.setWait(record, this.now());
+          await limiter.acquire(1, { signal: signal ?? neverAborts });
+        }
+        this.#start(record, this.now());
+        const value = await this.#current.run(record, () => fn(...args));
+        this.#finish(record, 'fulfilled', this.now());
+        return value;
+      } catch (error) {
+        const cancelled = signal?.aborted === true && error === signal.reason;
+        this.#finish(record, cancelled ? 'cancelled' : 'rejected', this.now(), error);
+        throw error;
+      }
+    };
+  }
+
+  /**
+   * A callback for `retry`'s `onRetry` option: records each retry (attempt, delay, error) against the tracked
+   * task it happens in, so the timeline marks it.
+   * @example
+   * ```ts
+   * await retry(work, { attempts: 4, onRetry: recorder.onRetry() });
+   * ```
+   */
+  onRetry(name?: string): (error: unknown, attempt: number, delay: number) => void {
+    return (error, attempt, delay) => {
+      const record = this.#current.getStore();
+      const at = this.now();
+      if (record !== undefined) this.#tasks.addRetry(record, at);
+      const label = name ?? (record === undefined ? undefined : this.#tasks.name(record));
+      this.#emit({
+        type: 'retried',
+        at,
+        ...(record !== undefined ? { id: record + 1 } : {}),
+        ...(label !== undefined ? { name: label } : {}),
+        attempt,
+        delay,
+        error: errorText(error),
+      });
+    };
+  }
+
+  /** Records every grant of a `RateLimiter` (its `acquire` event: tokens and the time waited). */
+  attachLimiter(limiter: {
+    on(event: 'acquire', fn: (p: { tokens: number; waited: number }) => void): () => void;
+  }): () => void {
+    return this.#keep(
+      limiter.on('acquire', ({ tokens, waited }) => {
+        const record = this.#current.getStore();
+        this.#emit({
+          type: 'limiterWait',
+          at: this.now(),
+          ...(record !== undefined ? { id: record + 1 } : {}),
+          tokens,
+          waited,
+        });
+      }),
+    );
+  }
+
+  /** Records the state changes of a `CircuitBreaker`. */
+  attachBreaker(
+    breaker: { on(event: 'stateChange', fn: (p: { from: string; to: string }) => void): () => void },
+    name = 'breaker',
+  ): () => void {
+    return this.#keep(
+      breaker.on('stateChange', ({ from, to }) =>
+        this.#emit({ type: 'breakerState', at: this.now(), name, from, to }),
+      ),
+    );
+  }
+
+  /** Records a `ResourcePool`'s create, acquire, release and destroy events. */
+  attachPool<R>(pool: ResourcePool<R>, name = 'pool'): () => void {
+    const pairs = [
+      ['create', 'poolCreate'],
+      ['acquire', 'poolAcquire'],
+      ['release', 'poolRelease'],
+      ['destroy', 'poolDestroy'],
+    ] as const;
+    const source = pool as unknown as Emits;
+    const offs = pairs.map(([event, type]) =>
+      source.on(event, (() => this.#emit({ type, at: this.now(), name })) as (payload: never) => void),
+    );
+    return this.#keep(() => {
+      for (const off of offs) off();
+    });
+  }
+
+  /** Records a `Queue`'s put and get events. */
+  attachQueue<T>(queue: Queue<T>, name = 'queue'): () => void {
+    const source = queue as unknown as Emits;
+    const offs = [
+      source.on('put', (() => this.#emit({ type: 'queuePut', at: this.now(), name })) as (
+        payload: never,
+      ) => void),
+      source.on('get', (() => this.#emit({ type: 'queueGet', at: this.now(), name })) as (
+        payload: never,
+      ) => void),
+    ];
+    return this.#keep(() => {
+      for (const off of offs) off();
+    });
+  }
+
+  /** Records one `monitor()` sample (a `Recorder` is a valid `monitor` sink). */
+  record(sample: MonitorSample): void {
+    this.#emit({ type: 'monitor', at: this.now(), name: sample.name, sample });
+  }
+
+  /** Detaches from everything attached; records kept so far stay. */
+  close(): void {
+    for (const off of this.#unsubscribe.splice(0)) off();
+  }
+
+  /**
+   * The events recorded so far besides the tasks' own lifecycle (retries, limiter grants, breaker changes,
+   * pool and queue traffic, monitor samples), oldest first (a copy). Tasks are in {@link tasks}; sinks see both.
+   */
+  events(): RecordedEvent[] {
+    return this.#events.slice();
+  }
+
+  /**
+   * Every task recorded so far, in order of queueing, with times in ms since the recorder was made and the
+   * lowest lane free at each task's start.
+   */
+  tasks(scenario?: string): TimelineTask[] {
+    return this.#tasks.rows(scenario);
+  }
+
+  /** Latency percentiles (ms) of the settled tasks, optionally of one scenario. */
+  latency(scenario?: string): Latency {
+    return latencyOf(this.tasks(scenario));
+  }
+}

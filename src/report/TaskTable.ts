@@ -1,0 +1,165 @@
+import type { TimelineTask } from './stats.js';
+
+/** How a recorded unit of work ended ('queued' and 'running' while it has not). */
+export type TaskOutcome = 'queued' | 'running' | 'fulfilled' | 'rejected' | 'cancelled';
+
+const OUTCOMES: readonly TaskOutcome[] = ['queued', 'running', 'fulfilled', 'rejected', 'cancelled'];
+/** Outcome codes of the table (indexes into `OUTCOMES`). */
+export const QUEUED = 0;
+export const RUNNING = 1;
+export const FULFILLED = 2;
+export const REJECTED = 3;
+export const CANCELLED = 4;
+
+/** n for a label `Task-<n>` (digits only, no leading zero), else NaN. */
+function defaultLabelNumber(name: string): number {
+  const length = name.length;
+  if (length < 6 || length > 20 || !name.startsWith('Task-') || name.charCodeAt(5) === 48) return Number.NaN;
+  let n = 0;
+  for (let i = 5; i < length; i++) {
+    const digit = name.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return Number.NaN;
+    n = n * 10 + digit;
+  }
+  return n;
+}
+
+/**
+ * The recorded tasks, one row per task, stored column-wise in typed arrays (times as float64 ms, NaN when
+ * unset; outcome as a byte) rather than as one object per task. A Recorder attached to a busy executor keeps
+ * hundreds of thousands of rows: objects would each be promoted through the GC's generations, columns are
+ * only grown. Errors and retries are rare and live in side maps. Row `i` is task id `i + 1`.
+ */
+export class TaskTable {
+  size = 0;
+  #queued = new Float64Array(256);
+  #wait = new Float64Array(256);
+  #started = new Float64Array(256);
+  #finished = new Float64Array(256);
+  #outcome = new Uint8Array(256);
+  /** An executor's default label `Task-<n>` is kept as n, here, instead of one retained string per task. */
+  #labelNo = new Float64Array(256);
+  #names: (string | undefined)[] = [];
+  #scenarios: string[] = [];
+  #errors = new Map<number, string>();
+  #retries = new Map<number, number[]>();
+
+  #grow(): void {
+    const n = this.#queued.length * 2;
+    const grow = (a: Float64Array) => {
+      const b = new Float64Array(n);
+      b.set(a);
+      return b;
+    };
+    this.#queued = grow(this.#queued);
+    this.#wait = grow(this.#wait);
+    this.#started = grow(this.#started);
+    this.#finished = grow(this.#finished);
+    this.#labelNo = grow(this.#labelNo);
+    const outcome = new Uint8Array(n);
+    outcome.set(this.#outcome);
+    this.#outcome = outcome;
+  }
+
+  /** Adds a queued task; returns its row. */
+  add(name: string, scenario: string, queuedAt: number): number {
+    const i = this.size;
+    if (i === this.#queued.length) this.#grow();
+    this.size = i + 1;
+    this.#queued[i] = queuedAt;
+    this.#wait[i] = Number.NaN;
+    this.#started[i] = Number.NaN;
+    this.#finished[i] = Number.NaN;
+    const labelNo = defaultLabelNumber(name);
+    this.#labelNo[i] = labelNo;
+    this.#names.push(Number.isNaN(labelNo) ? name : undefined);
+    this.#scenarios.push(scenario);
+    return i;
+  }
+
+  name(i: number): string {
+    return this.#names[i] ?? `Task-${this.#labelNo[i]}`;
+  }
+
+  scenario(i: number): string {
+    return this.#scenarios[i] as string;
+  }
+
+  outcome(i: number): number {
+    return this.#outcome[i] as number;
+  }
+
+  startedAt(i: number): number {
+    return this.#started[i] as number;
+  }
+
+  error(i: number): string | undefined {
+    return this.#errors.get(i);
+  }
+
+  setWait(i: number, at: number): void {
+    this.#wait[i] = at;
+  }
+
+  start(i: number, at: number): void {
+    this.#started[i] = at;
+    this.#outcome[i] = RUNNING;
+  }
+
+  /** Settles row `i`; false if it had settled already. */
+  finish(i: number, outcome: number, at: number, error?: string): boolean {
+    if ((this.#outcome[i] as number) > RUNNING) return false;
+    this.#finished[i] = at;
+    this.#outcome[i] = outcome;
+    if (error !== undefined) this.#errors.set(i, error);
+    return true;
+  }
+
+  addRetry(i: number, at: number): void {
+    const list = this.#retries.get(i);
+    if (list === undefined) this.#retries.set(i, [at]);
+    else list.push(at);
+  }
+
+  /**
+   * The rows as timeline tasks, each with the lowest lane free at its start (a lane is free once its last
+   * task finished, at that same instant included). Lanes come from the times rather than live, because an
+   * executor hands a slot to the next task before it reports the previous one settled.
+   */
+  rows(scenario?: string): TimelineTask[] {
+    const order: number[] = [];
+    for (let i = 0; i < this.size; i++) if (!Number.isNaN(this.#started[i] as number)) order.push(i);
+    order.sort((a, b) => (this.#started[a] as number) - (this.#started[b] as number) || a - b);
+    const lanes = new Int32Array(this.size).fill(-1);
+    const laneEnds: number[] = [];
+    for (const i of order) {
+      const start = this.#started[i] as number;
+      let lane = laneEnds.findIndex((end) => end <= start);
+      if (lane < 0) lane = laneEnds.length;
+      const end = this.#finished[i] as number;
+      laneEnds[lane] = Number.isNaN(end) ? Number.POSITIVE_INFINITY : end;
+      lanes[i] = lane;
+    }
+    const out: TimelineTask[] = [];
+    const time = (x: number) => (Number.isNaN(x) ? null : x);
+    for (let i = 0; i < this.size; i++) {
+      if (scenario !== undefined && this.#scenarios[i] !== scenario) continue;
+      const wait = this.#wait[i] as number;
+      const error = this.#errors.get(i);
+      out.push({
+        id: i + 1,
+        name: this.name(i),
+        scenario: this.#scenarios[i] as string,
+        lane: lanes[i] as number,
+        queued_at: this.#queued[i] as number,
+        ...(Number.isNaN(wait) ? {} : { wait_start: wait }),
+        started_at: time(this.#started[i] as number),
+        finished_at: time(this.#finished[i] as number),
+        outcome: OUTCOMES[this.#outcome[i] as number] as TaskOutcome,
+        retries: this.#retries.get(i)?.slice() ?? [],
+        ...(error !== undefined ? { error } : {}),
+      });
+    }
+    return out;
+  }
+}
