@@ -37,6 +37,11 @@ function rethrowLater(error: unknown): void {
  * ```
  */
 export class Emitter<Events extends object> {
+  /*
+   * Copy on write: subscribing and unsubscribing replace an event's array instead of changing it, so `emit`
+   * walks the array it found without copying it, and listeners that subscribe or unsubscribe during delivery
+   * do not shift the iteration. Emitting is the frequent operation (once or twice per task).
+   */
   #subscriptions = new Map<keyof Events, Subscription<never>[]>();
   readonly #onListenerError: (error: unknown, event: string) => void;
 
@@ -58,16 +63,18 @@ export class Emitter<Events extends object> {
       throw new TypeError(`Listener of "${String(event)}" must be a function, got ${typeof fn}.`);
     const sub: Subscription<Events[K]> = { fn, active: true };
     const list = this.#subscriptions.get(event);
-    if (list === undefined) this.#subscriptions.set(event, [sub as Subscription<never>]);
-    else list.push(sub as Subscription<never>);
+    this.#subscriptions.set(
+      event,
+      list === undefined ? [sub as Subscription<never>] : [...list, sub as Subscription<never>],
+    );
     return () => {
       if (!sub.active) return;
       sub.active = false;
       const current = this.#subscriptions.get(event);
       if (current === undefined) return;
-      const i = current.indexOf(sub as Subscription<never>);
-      if (i >= 0) current.splice(i, 1);
-      if (current.length === 0) this.#subscriptions.delete(event);
+      const rest = current.filter((s) => s !== sub);
+      if (rest.length === 0) this.#subscriptions.delete(event);
+      else this.#subscriptions.set(event, rest);
     };
   }
 
@@ -83,8 +90,8 @@ export class Emitter<Events extends object> {
   emit<K extends keyof Events>(event: K, payload: Events[K]): void {
     const list = this.#subscriptions.get(event);
     if (list === undefined) return;
-    // A snapshot, so that listeners that subscribe or unsubscribe during delivery do not shift the iteration.
-    for (const sub of list.slice() as Subscription<Events[K]>[]) {
+    for (let i = 0; i < list.length; i++) {
+      const sub = list[i] as Subscription<Events[K]>;
       if (!sub.active) continue;
       try {
         sub.fn(payload);
