@@ -13,7 +13,10 @@ import {
   type CancelledError,
   chunk,
   type FerrisError,
+  FerrisWarning,
   gather,
+  type MapAsyncOptions,
+  type MapProgress,
   Queue,
   RateLimiter,
   ResourcePool,
@@ -53,6 +56,25 @@ expectTypeOf(task).toMatchTypeOf<AsyncTask<unknown>>();
 const executor = new AsyncExecutor({ maxWorkers: 2 });
 expectTypeOf(executor.submitAsync(() => 'x')).toEqualTypeOf<AsyncTask<string>>();
 expectTypeOf(executor.mapAsync(async (x: number) => x > 1, [1])).toEqualTypeOf<Promise<boolean[]>>();
+// The executor controls.
+expectTypeOf(executor.onIdle({ timeout: 1 })).toEqualTypeOf<Promise<void>>();
+expectTypeOf(executor.onEmpty()).toEqualTypeOf<Promise<void>>();
+expectTypeOf(executor.onSizeLessThan(3, { signal: AbortSignal.abort() })).toEqualTypeOf<Promise<void>>();
+expectTypeOf(executor.clear()).toEqualTypeOf<number>();
+expectTypeOf(executor.isPaused).toEqualTypeOf<boolean>();
+expectTypeOf(executor.maxWorkers).toEqualTypeOf<number>();
+expectTypeOf(executor.stats().paused).toEqualTypeOf<boolean>();
+expectTypeOf(
+  new AsyncExecutor({ maxQueue: 5, limiter: new RateLimiter({ rate: 1 }) }),
+).toEqualTypeOf<AsyncExecutor>();
+expectTypeOf(task.submittedAt).toEqualTypeOf<number | undefined>();
+// mapAsync takes the map options except maxConcurrent; every map takes onProgress.
+expectTypeOf<MapAsyncOptions<number>>().not.toHaveProperty('maxConcurrent');
+expectTypeOf<MapAsyncOptions<number>>().toHaveProperty('onProgress');
+expectTypeOf(
+  asyncParallelMap(async (x: number) => x, [1], { onProgress: (p: MapProgress) => p.total }),
+).toEqualTypeOf<Promise<number[]>>();
+expectTypeOf(new FerrisWarning('m', 'CODE').code).toEqualTypeOf<string>();
 
 // gather of a tuple keeps each position's type.
 expectTypeOf(gather([async () => 1, async () => 'a'])).resolves.toEqualTypeOf<[number, string]>();
