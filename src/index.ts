@@ -3,7 +3,15 @@ export { chunk } from './batch/chunk.js';
 export type { Clock } from './core/Clock.js';
 export { MAX_TIMER_DELAY, systemClock } from './core/Clock.js';
 export * from './core/errors.js';
-export type { ClockOptions, ItemWork, MapLimiter, MapProgress, Source, WaitOptions, Work } from './core/types.js';
+export type {
+  ClockOptions,
+  ItemWork,
+  MapLimiter,
+  MapProgress,
+  Source,
+  WaitOptions,
+  Work,
+} from './core/types.js';
 export {
   AsyncExecutor,
   type AsyncExecutorEvents,

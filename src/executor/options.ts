@@ -1,5 +1,5 @@
 import type { ClockOptions, MapLimiter } from '../core/types.js';
-import type { AsyncParallelMapOptions } from '../parallel/asyncParallelMap.js';
+import type { AsyncParallelMapOptions } from '../parallel/mapOptions.js';
 
 import type { AsyncTask } from '../task/AsyncTask.js';
 

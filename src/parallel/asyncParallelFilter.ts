@@ -1,7 +1,6 @@
 import type { ItemWork, Source } from '../core/types.js';
-import type { AsyncParallelMapOptions } from './asyncParallelMap.js';
 import { MapRun } from './MapRun.js';
-import { readMapOptions } from './mapOptions.js';
+import { type AsyncParallelMapOptions, readMapOptions } from './mapOptions.js';
 
 /** Options of {@link asyncParallelFilter}: the same as the map's. */
 export type AsyncParallelFilterOptions<T> = AsyncParallelMapOptions<T>;

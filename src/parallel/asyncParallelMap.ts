@@ -1,38 +1,8 @@
-import type { ClockOptions, ItemWork, MapLimiter, MapProgress, Source } from '../core/types.js';
+import type { ItemWork, Source } from '../core/types.js';
 import { MapRun } from './MapRun.js';
-import { readMapOptions } from './mapOptions.js';
+import { type AsyncParallelMapOptions, readMapOptions } from './mapOptions.js';
 
-/** Options of {@link asyncParallelMap} (and {@link asyncParallelFilter}). */
-export interface AsyncParallelMapOptions<T> extends ClockOptions {
-  /**
-   * How many items run at once: an integer >= 1 or `Infinity`. Items are pulled from the input only as slots
-   * free up. @default Infinity (unbounded, as PyFerris)
-   */
-  maxConcurrent?: number | undefined;
-  /** Aborts the map: nothing new starts, the items' signal aborts with `signal.reason`, and the map rejects with it once the running items settled. */
-  signal?: AbortSignal | undefined;
-  /**
-   * `true`: the first error rejects the map and cancels the rest. `false`: every item runs, and the map
-   * rejects with an `AggregateError` of every error, in input order. @default true
-   */
-  stopOnError?: boolean | undefined;
-  /** Milliseconds for the whole call; then it stops as on abort and rejects with `TimeoutError`. @default Infinity (none) */
-  timeout?: number | undefined;
-  /** Each item waits for one token of this limiter (e.g. a `RateLimiter`) before it starts. @default none */
-  limiter?: MapLimiter | undefined;
-  /**
-   * Called with every error of an item (the first included, cancellations of stopped siblings excluded) as it
-   * happens, before the map settles. Errors of the input itself are not items' errors and are not reported
-   * here. An error thrown by `onError` rejects the map. @default none
-   */
-  onError?: ((error: unknown, item: T, index: number) => void) | undefined;
-  /**
-   * Called each time an item settles (fulfilled, failed or cancelled), with the counts so far and `total`
-   * once the number of items is known; the hook progress bars use. An error it throws is reported as an
-   * uncaught exception, not as the map's. @default none
-   */
-  onProgress?: ((progress: MapProgress) => void) | undefined;
-}
+export type { AsyncParallelMapOptions } from './mapOptions.js';
 
 /**
  * Calls `fn(item, index, signal)` for every item, at most `maxConcurrent` at a time, and resolves to the results

@@ -2,14 +2,22 @@ import type { ClockOptions, ItemWork, MapProgress, Source } from '../core/types.
 import {
   assertFunction,
   assertSource,
+  booleanOption,
   clockOption,
   concurrencyOption,
-  describe,
   functionOption,
   optionsBag,
   signalOption,
 } from '../core/validate.js';
 import { MapStream } from './MapStream.js';
+
+/** The defaults of {@link AsyncParallelMapStreamOptions} (`buffer` defaults to `maxConcurrent`). */
+export const DEFAULT_STREAM = Object.freeze({
+  /** Items running at once. */
+  maxConcurrent: 16,
+  /** Results in input order. */
+  ordered: true,
+});
 
 /** Options of {@link asyncParallelMapStream}. */
 export interface AsyncParallelMapStreamOptions extends ClockOptions {
@@ -77,13 +85,14 @@ export function asyncParallelMapStream<T, R>(
   assertFunction(`${name} fn`, fn);
   assertSource(`${name} source`, source);
   const o = optionsBag(`${name} options`, options);
-  const maxConcurrent = concurrencyOption(`${name} options.maxConcurrent`, o.maxConcurrent, 16);
-  const ordered = o.ordered ?? true;
-  if (typeof ordered !== 'boolean')
-    throw new TypeError(`${name} options.ordered must be a boolean, got ${describe(ordered)}.`);
+  const maxConcurrent = concurrencyOption(
+    `${name} options.maxConcurrent`,
+    o.maxConcurrent,
+    DEFAULT_STREAM.maxConcurrent,
+  );
   return new MapStream(fn, source, {
     maxConcurrent,
-    ordered,
+    ordered: booleanOption(`${name} options.ordered`, o.ordered, DEFAULT_STREAM.ordered),
     buffer: concurrencyOption(`${name} options.buffer`, o.buffer, maxConcurrent),
     signal: signalOption(`${name} options.signal`, o.signal),
     onProgress: functionOption(`${name} options.onProgress`, o.onProgress),

@@ -1,5 +1,5 @@
 import type { Clock } from '../core/Clock.js';
-import type { MapLimiter, MapProgress } from '../core/types.js';
+import type { ClockOptions, MapLimiter, MapProgress } from '../core/types.js';
 import {
   assertFunction,
   assertSource,
@@ -13,7 +13,46 @@ import {
   signalOption,
   timeoutOption,
 } from '../core/validate.js';
-import type { AsyncParallelMapOptions } from './asyncParallelMap.js';
+
+/** The defaults of the maps' options (`asyncParallelMap`, `asyncParallelFilter`, `mapAsync`). */
+export const DEFAULT_MAP = Object.freeze({
+  /** Items running at once: unbounded, as PyFerris's maps are. */
+  maxConcurrent: Number.POSITIVE_INFINITY,
+  /** The first error rejects the call and cancels the rest. */
+  stopOnError: true,
+});
+
+/** Options of {@link asyncParallelMap} (and {@link asyncParallelFilter}). */
+export interface AsyncParallelMapOptions<T> extends ClockOptions {
+  /**
+   * How many items run at once: an integer >= 1 or `Infinity`. Items are pulled from the input only as slots
+   * free up. @default Infinity (unbounded, as PyFerris)
+   */
+  maxConcurrent?: number | undefined;
+  /** Aborts the map: nothing new starts, the items' signal aborts with `signal.reason`, and the map rejects with it once the running items settled. */
+  signal?: AbortSignal | undefined;
+  /**
+   * `true`: the first error rejects the map and cancels the rest. `false`: every item runs, and the map
+   * rejects with an `AggregateError` of every error, in input order. @default true
+   */
+  stopOnError?: boolean | undefined;
+  /** Milliseconds for the whole call; then it stops as on abort and rejects with `TimeoutError`. @default Infinity (none) */
+  timeout?: number | undefined;
+  /** Each item waits for one token of this limiter (e.g. a `RateLimiter`) before it starts. @default none */
+  limiter?: MapLimiter | undefined;
+  /**
+   * Called with every error of an item (the first included, cancellations of stopped siblings excluded) as it
+   * happens, before the map settles. Errors of the input itself are not items' errors and are not reported
+   * here. An error thrown by `onError` rejects the map. @default none
+   */
+  onError?: ((error: unknown, item: T, index: number) => void) | undefined;
+  /**
+   * Called each time an item settles (fulfilled, failed or cancelled), with the counts so far and `total`
+   * once the number of items is known; the hook progress bars use. An error it throws is reported as an
+   * uncaught exception, not as the map's. @default none
+   */
+  onProgress?: ((progress: MapProgress) => void) | undefined;
+}
 
 /** The checked options of one map call. @internal */
 export interface MapConfig<T> {
@@ -52,10 +91,10 @@ export function readMapOptions<T>(
     maxConcurrent: concurrencyOption(
       `${name} options.maxConcurrent`,
       o.maxConcurrent,
-      Number.POSITIVE_INFINITY,
+      DEFAULT_MAP.maxConcurrent,
     ),
     signal: signalOption(`${name} options.signal`, o.signal),
-    stopOnError: booleanOption(`${name} options.stopOnError`, o.stopOnError, true),
+    stopOnError: booleanOption(`${name} options.stopOnError`, o.stopOnError, DEFAULT_MAP.stopOnError),
     timeout: timeoutOption(`${name} options.timeout`, o.timeout),
     limiter: limiterOption(`${name} options.limiter`, o.limiter),
     onError: functionOption(`${name} options.onError`, o.onError),
