@@ -113,6 +113,14 @@ export class MapOutcomes<T> {
       this.#total === undefined
         ? { done: this.#done, failed: this.#failed }
         : { done: this.#done, failed: this.#failed, total: this.#total };
-    this.#config.onProgress!(progress);
+    try {
+      this.#config.onProgress!(progress);
+    } catch (error) {
+      // Like onError's: the hook's error reaches the caller, as the call's rejection (a first stop wins).
+      this.#life.stop(
+        error,
+        new CancelledError(`Cancelled because onProgress of ${this.#config.name} threw.`, { cause: error }),
+      );
+    }
   }
 }

@@ -38,7 +38,7 @@ export interface AsyncParallelMapStreamOptions extends ClockOptions {
   signal?: AbortSignal | undefined;
   /**
    * Called each time an item settles, with the counts so far (`total` once the source ended). An error it
-   * throws is reported as an uncaught exception, not as the stream's. @default none
+   * throws stops the stream, whose iteration then throws that error. @default none
    */
   onProgress?: ((progress: MapProgress) => void) | undefined;
 }

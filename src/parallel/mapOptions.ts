@@ -48,8 +48,9 @@ export interface AsyncParallelMapOptions<T> extends ClockOptions {
   onError?: ((error: unknown, item: T, index: number) => void) | undefined;
   /**
    * Called each time an item settles (fulfilled, failed or cancelled), with the counts so far and `total`
-   * once the number of items is known; the hook progress bars use. An error it throws is reported as an
-   * uncaught exception, not as the map's. @default none
+   * once the number of items is known (and once more if it becomes known after the last item settled); the
+   * hook progress bars use. An error it throws stops the map and rejects it with that error, as `onError`'s
+   * does. @default none
    */
   onProgress?: ((progress: MapProgress) => void) | undefined;
 }

@@ -1207,6 +1207,24 @@ export function mapConformance(c: MapCase): void {
         expect(seen.at(-1)).toEqual({ done: 5, failed: 2, total: 5 });
       });
 
+    it("rejects with onProgress's own error when it throws, once the running items settled", async () => {
+      const { run } = setup();
+      const boom = new Error('progress boom');
+      const w = gated<number>();
+      const call = run(w.fn, [1, 2, 3], {
+        maxConcurrent: 3,
+        onProgress: () => {
+          throw boom;
+        },
+      });
+      const rejected = expect(call).rejects.toBe(boom);
+      await flush();
+      w.open(0);
+      await flush();
+      expect(w.signals[1]?.aborted).toBe(true);
+      await rejected;
+    });
+
     it('refuses an onProgress that is not a function with a TypeError naming it', async () => {
       const clock = fakeClock();
       await expect(
