@@ -7,15 +7,9 @@ import { renderHtml } from '../report/htmlReport.js';
 import { monitor } from '../report/monitor.js';
 import { Recorder } from '../report/Recorder.js';
 import { buildReport, type RunReport, type ScenarioInput, type ScenarioReport } from '../report/RunReport.js';
+import type { DemoContext, Scenario, ScenarioResult } from './DemoContext.js';
 import { barProgress, type Progress, plainProgress } from './progress.js';
-import {
-  basicExample,
-  type DemoContext,
-  type Scenario,
-  type ScenarioResult,
-  scenarios,
-  sequentialScraping,
-} from './scenarios.js';
+import { basicExample, scenarios, sequentialScraping } from './scenarios.js';
 import { startDemoServer } from './server.js';
 
 /** Options of {@link runDemo}. */

@@ -7,35 +7,20 @@ import type { AsyncExecutor } from '../executor/AsyncExecutor.js';
 import type { ResourcePool } from '../pool/ResourcePool.js';
 import type { Queue } from '../queue/Queue.js';
 import type { MonitorSample } from './monitor.js';
+import {
+  type Emits,
+  type EventLog,
+  recordBreaker,
+  recordLimiter,
+  recordPool,
+  recordQueue,
+} from './primitiveEvents.js';
+import type { RecordedEvent, RecorderSink } from './RecordedEvent.js';
 import { type Latency, latencyOf, type TimelineTask } from './stats.js';
 import { CANCELLED, FULFILLED, REJECTED, TaskTable } from './TaskTable.js';
 
+export type { RecordedEvent, RecorderSink } from './RecordedEvent.js';
 export type { TaskOutcome } from './TaskTable.js';
-
-/**
- * One event of a run, as a sink receives it. `at` is milliseconds since the recorder was made (its clock).
- * Task events carry the task's `id`, `name` and `scenario`.
- */
-export type RecordedEvent =
-  | { type: 'queued' | 'started'; at: number; id: number; name: string; scenario: string }
-  | {
-      type: 'finished' | 'failed' | 'cancelled';
-      at: number;
-      id: number;
-      name: string;
-      scenario: string;
-      duration: number;
-      error?: string;
-    }
-  | { type: 'retried'; at: number; id?: number; name?: string; attempt: number; delay: number; error: string }
-  | { type: 'limiterWait'; at: number; id?: number; tokens: number; waited: number }
-  | { type: 'breakerState'; at: number; name: string; from: string; to: string }
-  | { type: 'poolAcquire' | 'poolRelease' | 'poolCreate' | 'poolDestroy'; at: number; name: string }
-  | { type: 'queuePut' | 'queueGet'; at: number; name: string }
-  | { type: 'monitor'; at: number; name: string; sample: MonitorSample };
-
-/** Receives every event a {@link Recorder} records, as it happens (e.g. the OpenTelemetry sink). */
-export type RecorderSink = (event: RecordedEvent) => void;
 
 /** Options of {@link Recorder}. */
 export interface RecorderOptions {
@@ -60,10 +45,6 @@ interface TaskLike {
   readonly finishedAt?: number | undefined;
   readonly submittedAt?: number | undefined;
   readonly error?: unknown;
-}
-
-interface Emits {
-  on(event: string, listener: (payload: never) => void): () => void;
 }
 
 function errorText(error: unknown): string {
@@ -109,6 +90,15 @@ export class Recorder {
   readonly #unsubscribe: (() => void)[] = [];
   /** The row of the tracked task the current code runs in (for onRetry and limiter grants). */
   readonly #current = new AsyncLocalStorage<number>();
+  /** What the primitives' events are recorded into (see primitiveEvents.ts). */
+  readonly #log: EventLog = {
+    now: () => this.now(),
+    currentId: () => {
+      const record = this.#current.getStore();
+      return record === undefined ? undefined : record + 1;
+    },
+    emit: (event) => this.#emit(event),
+  };
 
   /** @throws TypeError if `options.clock` is not a Clock. */
   constructor(options?: RecorderOptions) {
@@ -297,18 +287,7 @@ export class Recorder {
   attachLimiter(limiter: {
     on(event: 'acquire', fn: (p: { tokens: number; waited: number }) => void): () => void;
   }): () => void {
-    return this.#keep(
-      limiter.on('acquire', ({ tokens, waited }) => {
-        const record = this.#current.getStore();
-        this.#emit({
-          type: 'limiterWait',
-          at: this.now(),
-          ...(record !== undefined ? { id: record + 1 } : {}),
-          tokens,
-          waited,
-        });
-      }),
-    );
+    return this.#keep(recordLimiter(limiter, this.#log));
   }
 
   /** Records the state changes of a `CircuitBreaker`. */
@@ -316,44 +295,17 @@ export class Recorder {
     breaker: { on(event: 'stateChange', fn: (p: { from: string; to: string }) => void): () => void },
     name = 'breaker',
   ): () => void {
-    return this.#keep(
-      breaker.on('stateChange', ({ from, to }) =>
-        this.#emit({ type: 'breakerState', at: this.now(), name, from, to }),
-      ),
-    );
+    return this.#keep(recordBreaker(breaker, name, this.#log));
   }
 
   /** Records a `ResourcePool`'s create, acquire, release and destroy events. */
   attachPool<R>(pool: ResourcePool<R>, name = 'pool'): () => void {
-    const pairs = [
-      ['create', 'poolCreate'],
-      ['acquire', 'poolAcquire'],
-      ['release', 'poolRelease'],
-      ['destroy', 'poolDestroy'],
-    ] as const;
-    const source = pool as unknown as Emits;
-    const offs = pairs.map(([event, type]) =>
-      source.on(event, (() => this.#emit({ type, at: this.now(), name })) as (payload: never) => void),
-    );
-    return this.#keep(() => {
-      for (const off of offs) off();
-    });
+    return this.#keep(recordPool(pool, name, this.#log));
   }
 
   /** Records a `Queue`'s put and get events. */
   attachQueue<T>(queue: Queue<T>, name = 'queue'): () => void {
-    const source = queue as unknown as Emits;
-    const offs = [
-      source.on('put', (() => this.#emit({ type: 'queuePut', at: this.now(), name })) as (
-        payload: never,
-      ) => void),
-      source.on('get', (() => this.#emit({ type: 'queueGet', at: this.now(), name })) as (
-        payload: never,
-      ) => void),
-    ];
-    return this.#keep(() => {
-      for (const off of offs) off();
-    });
+    return this.#keep(recordQueue(queue, name, this.#log));
   }
 
   /** Records one `monitor()` sample (a `Recorder` is a valid `monitor` sink). */
