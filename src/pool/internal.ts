@@ -1,9 +1,10 @@
 import type { Clock } from '../core/Clock.js';
+import { PoolClosedError } from '../core/errors.js';
 import { isThenable } from '../core/validate.js';
 
 /**
  * Private pieces of {@link ResourcePool}: calling user hooks that may answer synchronously or with a promise,
- * a one-shot gate for `drain()`/`close()`, and the list of idle resources with their idle timers.
+ * the error of a refused acquire, a one-shot gate for `drain()`/`close()`, and the list of idle resources with their idle timers.
  * @internal
  */
 
@@ -26,6 +27,13 @@ export function call<A, V>(
   }
   if (isThenable<V>(result)) result.then(ok, fail);
   else ok(result);
+}
+
+/** The error of an `acquire()` refused because `drain()` (or `close()`, when `closed`) was called. */
+export function closedError(closed: boolean): PoolClosedError {
+  return new PoolClosedError(
+    closed ? 'The pool is closed and lends nothing more.' : 'The pool is draining and lends nothing more.',
+  );
 }
 
 /** A promise resolved from outside, once. */

@@ -1,5 +1,5 @@
 import type { Clock } from '../core/Clock.js';
-import type { ClockOptions, WaitOptions } from '../core/types.js';
+import type { ClockOptions } from '../core/types.js';
 import {
   assertFunction,
   assertObject,
@@ -8,8 +8,6 @@ import {
   describe,
   durationOption,
   integerOption,
-  optionsBag,
-  signalOption,
   timeoutOption,
 } from '../core/validate.js';
 
@@ -86,6 +84,16 @@ export interface ResourcePoolEvents<R> {
   error: { error: unknown; phase: 'create' | 'validate' | 'destroy' };
 }
 
+/** The defaults of {@link ResourcePoolOptions}, in one place. @internal */
+export const POOL_DEFAULTS = {
+  /** Resources kept at all times (count). */
+  min: 0,
+  /** How long `acquire()` waits, in ms: no limit. */
+  acquireTimeout: Number.POSITIVE_INFINITY,
+  /** How long a resource may sit idle, in ms: forever. */
+  idleTimeout: Number.POSITIVE_INFINITY,
+} as const;
+
 /** The checked options, defaults applied. @internal */
 export interface PoolConfig<R> {
   create: (signal: AbortSignal) => R | PromiseLike<R>;
@@ -107,7 +115,7 @@ export function poolConfig<R>(options: ResourcePoolOptions<R>): PoolConfig<R> {
   if (options.validate !== undefined) assertFunction(name('validate'), options.validate);
   if (options.max === undefined) throw new TypeError(`${name('max')} must be a number, got undefined.`);
   const max = concurrencyOption(name('max'), options.max, 1);
-  const min = integerOption(name('min'), options.min, 0, 0);
+  const min = integerOption(name('min'), options.min, POOL_DEFAULTS.min, 0);
   if (min > max)
     throw new RangeError(`${name('min')} must not exceed max (${max}), got ${describe(options.min)}.`);
   return {
@@ -116,8 +124,11 @@ export function poolConfig<R>(options: ResourcePoolOptions<R>): PoolConfig<R> {
     validate: options.validate,
     min,
     max,
-    acquireTimeout: timeoutOption(name('acquireTimeout'), options.acquireTimeout),
-    idleTimeout: durationOption(name('idleTimeout'), options.idleTimeout, Number.POSITIVE_INFINITY),
+    acquireTimeout:
+      options.acquireTimeout === undefined
+        ? POOL_DEFAULTS.acquireTimeout
+        : timeoutOption(name('acquireTimeout'), options.acquireTimeout),
+    idleTimeout: durationOption(name('idleTimeout'), options.idleTimeout, POOL_DEFAULTS.idleTimeout),
     clock: clockOption(name('clock'), options.clock),
   };
 }

@@ -1,84 +1,26 @@
 import type { Clock } from '../core/Clock.js';
 import { CircuitOpenError } from '../core/errors.js';
-import { RingBuffer } from '../core/RingBuffer.js';
 import { isCancellation, neverAborts, onAbort } from '../core/signals.js';
-import type { ClockOptions, Work } from '../core/types.js';
-import {
-  assertFunction,
-  clockOption,
-  describe,
-  durationOption,
-  integerOption,
-  optionsBag,
-  signalOption,
-} from '../core/validate.js';
+import type { Work } from '../core/types.js';
+import { assertFunction, optionsBag, signalOption } from '../core/validate.js';
 import { Emitter, type Listener } from '../observe/Emitter.js';
+import {
+  type CircuitBreakerEvents,
+  type CircuitBreakerOptions,
+  type CircuitBreakerRunOptions,
+  type CircuitBreakerStats,
+  type CircuitState,
+  circuitConfig,
+  type Ratio,
+} from './circuitOptions.js';
 
-/** Where a breaker is: 'closed' lets calls through, 'open' fails them fast, 'half-open' lets trial calls through. */
-export type CircuitState = 'closed' | 'open' | 'half-open';
-
-/** Options of {@link CircuitBreaker}. Durations are in milliseconds. */
-export interface CircuitBreakerOptions extends ClockOptions {
-  /**
-   * Consecutive failures that open the circuit: an integer >= 1. Not combinable with `failureRateThreshold`.
-   * @default 5
-   */
-  failureThreshold?: number | undefined;
-  /** How long the circuit stays open before it lets trial calls through, in ms (>= 0). @default 30000 */
-  resetTimeout?: number | undefined;
-  /** Trial calls allowed in the half-open state; that many successes close the circuit. @default 1 */
-  halfOpenMax?: number | undefined;
-  /**
-   * Which errors count as failures. An error it rejects passes through to the caller without counting as a
-   * failure or a success. Cancellations (the call's own signal, `CancelledError`, `AbortError`) never count.
-   * @default every error is a failure
-   */
-  isFailure?: ((error: unknown) => boolean) | undefined;
-  /**
-   * Ratio mode: the failure fraction, in (0, 1], that opens the circuit once at least `minimumCalls` calls
-   * ended within the last `windowMs`. Replaces the consecutive `failureThreshold` rule.
-   * @default undefined (consecutive mode)
-   */
-  failureRateThreshold?: number | undefined;
-  /** Ratio mode only: the sliding window the fraction is measured over, in ms (> 0). @default 60000 */
-  windowMs?: number | undefined;
-  /** Ratio mode only: the fewest calls in the window before the fraction counts (integer >= 1). @default 10 */
-  minimumCalls?: number | undefined;
-}
-
-/** Options of {@link CircuitBreaker.run}. */
-export interface CircuitBreakerRunOptions {
-  /** Passed to `fn`; on abort the call rejects at once with `signal.reason` and counts as a cancellation. */
-  signal?: AbortSignal | undefined;
-}
-
-/** The events of a {@link CircuitBreaker} and their payloads; `duration` is in ms. */
-export interface CircuitBreakerEvents {
-  /** The state changed. */
-  stateChange: { from: CircuitState; to: CircuitState };
-  /** A call succeeded. */
-  success: { duration: number };
-  /** A call failed with an error that counts as a failure. */
-  failure: { error: unknown; duration: number };
-  /** A call was rejected with `CircuitOpenError` without running. */
-  rejected: { state: CircuitState };
-}
-
-/** A snapshot of a {@link CircuitBreaker}. */
-export interface CircuitBreakerStats {
-  state: CircuitState;
-  /** Failures in a row so far (consecutive mode). */
-  consecutiveFailures: number;
-  /** Calls and failures that ended within the last `windowMs` (ratio mode; 0 otherwise). */
-  windowCalls: number;
-  windowFailures: number;
-  /** Trial calls running now (half-open). */
-  trialsRunning: number;
-  /** Totals since the breaker was made. */
-  successes: number;
-  failures: number;
-  rejected: number;
-}
+export type {
+  CircuitBreakerEvents,
+  CircuitBreakerOptions,
+  CircuitBreakerRunOptions,
+  CircuitBreakerStats,
+  CircuitState,
+} from './circuitOptions.js';
 
 /** The state with the data each one needs (cockatiel's InnerState idea). */
 type Inner =
@@ -87,64 +29,6 @@ type Inner =
   | { readonly kind: 'half-open'; running: number; succeeded: number };
 
 type Outcome = 'success' | 'failure' | 'neutral';
-
-interface Bucket {
-  readonly at: number;
-  calls: number;
-  failures: number;
-}
-
-/** Outcomes of the last `windowMs` ms, merged per clock instant so that memory stays small under load. */
-class OutcomeWindow {
-  readonly #buckets = new RingBuffer<Bucket>();
-  #newest: Bucket | undefined = undefined;
-  calls = 0;
-  failures = 0;
-  constructor(readonly windowMs: number) {}
-
-  add(now: number, failed: boolean): void {
-    this.prune(now);
-    let bucket = this.#newest;
-    if (bucket === undefined || bucket.at !== now) {
-      bucket = { at: now, calls: 0, failures: 0 };
-      this.#buckets.push(bucket);
-      this.#newest = bucket;
-    }
-    bucket.calls++;
-    this.calls++;
-    if (failed) {
-      bucket.failures++;
-      this.failures++;
-    }
-  }
-
-  /** Drops what ended `windowMs` or more ago. */
-  prune(now: number): void {
-    for (
-      let b = this.#buckets.peek();
-      b !== undefined && now - b.at >= this.windowMs;
-      b = this.#buckets.peek()
-    ) {
-      this.#buckets.shift();
-      this.calls -= b.calls;
-      this.failures -= b.failures;
-      if (b === this.#newest) this.#newest = undefined;
-    }
-  }
-
-  clear(): void {
-    this.#buckets.clear();
-    this.#newest = undefined;
-    this.calls = 0;
-    this.failures = 0;
-  }
-}
-
-interface Ratio {
-  readonly threshold: number;
-  readonly minimumCalls: number;
-  readonly window: OutcomeWindow;
-}
 
 /**
  * A circuit breaker (cockatiel's CircuitBreakerPolicy, the guides' failing-service guard): after too many
@@ -182,15 +66,13 @@ export class CircuitBreaker {
 
   /** @throws TypeError or RangeError for bad options, naming the option and value. */
   constructor(options?: CircuitBreakerOptions) {
-    const o = optionsBag('CircuitBreaker options', options);
-    const name = (key: string) => `CircuitBreaker options.${key}`;
-    this.#failureThreshold = integerOption(name('failureThreshold'), o.failureThreshold, 5, 1);
-    this.#resetTimeout = durationOption(name('resetTimeout'), o.resetTimeout, 30_000);
-    this.#halfOpenMax = integerOption(name('halfOpenMax'), o.halfOpenMax, 1, 1);
-    if (o.isFailure !== undefined) assertFunction(name('isFailure'), o.isFailure);
-    this.#isFailure = o.isFailure;
-    this.#clock = clockOption(name('clock'), o.clock);
-    this.#ratio = ratioOption(o);
+    const c = circuitConfig(options);
+    this.#failureThreshold = c.failureThreshold;
+    this.#resetTimeout = c.resetTimeout;
+    this.#halfOpenMax = c.halfOpenMax;
+    this.#isFailure = c.isFailure;
+    this.#clock = c.clock;
+    this.#ratio = c.ratio;
   }
 
   /** The current state; turns 'open' into 'half-open' once `resetTimeout` has passed. */
@@ -360,30 +242,4 @@ export class CircuitBreaker {
     if (next.kind === 'open') this.#ratio?.window.clear();
     this.#events.emit('stateChange', { from, to: next.kind });
   }
-}
-
-function ratioOption(o: Partial<CircuitBreakerOptions>): Ratio | undefined {
-  const name = (key: string) => `CircuitBreaker options.${key}`;
-  const threshold = o.failureRateThreshold;
-  if (threshold === undefined) {
-    for (const key of ['windowMs', 'minimumCalls'] as const)
-      if (o[key] !== undefined)
-        throw new TypeError(`${name(key)} applies only in ratio mode; set failureRateThreshold as well.`);
-    return undefined;
-  }
-  if (typeof threshold !== 'number')
-    throw new TypeError(`${name('failureRateThreshold')} must be a number, got ${describe(threshold)}.`);
-  if (!(threshold > 0 && threshold <= 1))
-    throw new RangeError(
-      `${name('failureRateThreshold')} must be a fraction in (0, 1], got ${describe(threshold)}.`,
-    );
-  if (o.failureThreshold !== undefined)
-    throw new TypeError(
-      `${name('failureThreshold')} and failureRateThreshold are two modes; give one of them, not both.`,
-    );
-  const windowMs = durationOption(name('windowMs'), o.windowMs, 60_000);
-  if (windowMs === 0 || !Number.isFinite(windowMs))
-    throw new RangeError(`${name('windowMs')} must be a finite number > 0 ms, got ${describe(windowMs)}.`);
-  const minimumCalls = integerOption(name('minimumCalls'), o.minimumCalls, 10, 1);
-  return { threshold, minimumCalls, window: new OutcomeWindow(windowMs) };
 }
