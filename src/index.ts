@@ -39,6 +39,13 @@ export {
 } from './queue/Queue.js';
 export type { QueueStorage } from './queue/storage.js';
 export {
+  Bulkhead,
+  type BulkheadEvents,
+  type BulkheadOptions,
+  type BulkheadRunOptions,
+  type BulkheadStats,
+} from './resilience/Bulkhead.js';
+export {
   type BackoffDelayOptions,
   type BackoffOptions,
   backoffDelay,

@@ -1,10 +1,11 @@
+import { QueueFullError } from '../core/errors.js';
 import { neverAborts } from '../core/signals.js';
 import type { WaitOptions } from '../core/types.js';
 import { assertFunction, waitOptions } from '../core/validate.js';
 import { WaitList } from '../core/WaitList.js';
 import { Emitter, type Listener } from '../observe/Emitter.js';
 import { Factory } from './Factory.js';
-import { closedError, type Gate, gate, IdleList } from './internal.js';
+import { closedError, type Gate, gate, IdleList, queueFullMessage, serialized } from './internal.js';
 import {
   type PoolConfig,
   poolConfig,
@@ -61,8 +62,6 @@ export class ResourcePool<R> implements AsyncDisposable {
   readonly #borrowed = new Set<R>();
   readonly #factory: Factory<R>;
   #state: State = 'open';
-  #dispatching = false;
-  #again = false;
   #drained: Gate | undefined = undefined;
   #closed: Gate | undefined = undefined;
   readonly #startup: Promise<unknown>;
@@ -117,6 +116,7 @@ export class ResourcePool<R> implements AsyncDisposable {
    * released, first come first served. Give it back with `release(resource)`.
    * @throws TypeError/RangeError (synchronously) for bad options. The promise rejects with `signal.reason` on
    *   abort (at once if already aborted), `TimeoutError` after `timeout` ms (default `acquireTimeout`),
+   *   `QueueFullError` at once when it would wait behind `maxWaiting` callers already waiting for a release,
    *   `PoolClosedError` once `drain()` or `close()` was called, or the error of a failed `create`.
    * @example
    * ```ts
@@ -135,6 +135,7 @@ export class ResourcePool<R> implements AsyncDisposable {
   #acquire(o: WaitOptions): Promise<R> {
     if (o.signal?.aborted) return Promise.reject(o.signal.reason);
     if (this.#state !== 'open') return Promise.reject(closedError(this.#closed !== undefined));
+    if (this.#full()) return Promise.reject(new QueueFullError(queueFullMessage(this.#config.maxWaiting)));
     const timeout = o.timeout ?? this.#config.acquireTimeout;
     const promise = this.#waiters.wait({ signal: o.signal, timeout }, this.#config.clock, undefined);
     this.#dispatch();
@@ -252,6 +253,16 @@ export class ResourcePool<R> implements AsyncDisposable {
     };
   }
 
+  /** Whether a new caller would have to wait for a release, with `maxWaiting` callers doing so already. */
+  #full(): boolean {
+    const waitingForRelease = this.#waiters.size - this.#factory.supplying;
+    return (
+      waitingForRelease >= this.#config.maxWaiting &&
+      this.#idle.size === 0 &&
+      this.#count() + this.#factory.destroying >= this.#config.max
+    );
+  }
+
   /** Resources that count against `min`: every one not being destroyed. */
   #count(): number {
     return this.#factory.supplying + this.#idle.size + this.#borrowed.size;
@@ -262,26 +273,14 @@ export class ResourcePool<R> implements AsyncDisposable {
    * flight) take an idle resource, or else start a create while the pool is below `max`. Re-entrant calls
    * (from synchronous `create`/`validate`/`destroy` results) are folded into the running loop.
    */
-  #dispatch(): void {
-    if (this.#dispatching) {
-      this.#again = true;
-      return;
+  readonly #dispatch = serialized(() => {
+    while (this.#state === 'open' && this.#waiters.size > this.#factory.supplying) {
+      const idle = this.#idle.pop();
+      if (idle !== undefined) this.#lendIdle(idle);
+      else if (this.#count() + this.#factory.destroying < this.#config.max) this.#factory.create();
+      else break;
     }
-    this.#dispatching = true;
-    try {
-      do {
-        this.#again = false;
-        while (this.#state === 'open' && this.#waiters.size > this.#factory.supplying) {
-          const idle = this.#idle.pop();
-          if (idle !== undefined) this.#lendIdle(idle);
-          else if (this.#count() + this.#factory.destroying < this.#config.max) this.#factory.create();
-          else break;
-        }
-      } while (this.#again);
-    } finally {
-      this.#dispatching = false;
-    }
-  }
+  });
 
   #lendIdle(resource: R): void {
     const validate = this.#config.validate;

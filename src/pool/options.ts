@@ -45,6 +45,14 @@ export interface ResourcePoolOptions<R> extends ClockOptions {
    * @default Infinity
    */
   idleTimeout?: number | undefined;
+  /**
+   * How many callers may wait in `acquire()` for a resource to be released, once none is idle and `max`
+   * exist (generic-pool's `maxWaitingClients`): an integer >= 0 or `Infinity`. An `acquire()` past it rejects
+   * at once with `QueueFullError`. Callers served by a resource already being created or validated for them
+   * do not count.
+   * @default Infinity
+   */
+  maxWaiting?: number | undefined;
 }
 
 /** A fresh snapshot of a {@link ResourcePool}, from `stats()`. */
@@ -92,6 +100,8 @@ export const POOL_DEFAULTS = {
   acquireTimeout: Number.POSITIVE_INFINITY,
   /** How long a resource may sit idle, in ms: forever. */
   idleTimeout: Number.POSITIVE_INFINITY,
+  /** Callers that may wait for a release (count): no limit. */
+  maxWaiting: Number.POSITIVE_INFINITY,
 } as const;
 
 /** The checked options, defaults applied. @internal */
@@ -103,6 +113,7 @@ export interface PoolConfig<R> {
   max: number;
   acquireTimeout: number;
   idleTimeout: number;
+  maxWaiting: number;
   clock: Clock;
 }
 
@@ -129,6 +140,7 @@ export function poolConfig<R>(options: ResourcePoolOptions<R>): PoolConfig<R> {
         ? POOL_DEFAULTS.acquireTimeout
         : timeoutOption(name('acquireTimeout'), options.acquireTimeout),
     idleTimeout: durationOption(name('idleTimeout'), options.idleTimeout, POOL_DEFAULTS.idleTimeout),
+    maxWaiting: integerOption(name('maxWaiting'), options.maxWaiting, POOL_DEFAULTS.maxWaiting, 0, true),
     clock: clockOption(name('clock'), options.clock),
   };
 }

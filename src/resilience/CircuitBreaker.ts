@@ -25,7 +25,7 @@ export type {
 /** The state with the data each one needs (cockatiel's InnerState idea). */
 type Inner =
   | { readonly kind: 'closed'; consecutive: number }
-  | { readonly kind: 'open'; readonly openedAt: number }
+  | { readonly kind: 'open'; readonly openedAt: number; readonly isolated: boolean }
   | { readonly kind: 'half-open'; running: number; succeeded: number };
 
 type Outcome = 'success' | 'failure' | 'neutral';
@@ -41,6 +41,8 @@ type Outcome = 'success' | 'failure' | 'neutral';
  * more. The half-open state is computed from `clock.now()` when the breaker is next used or read, so a breaker
  * holds no timer and needs no disposal. Outcomes of calls that started before the latest state change only
  * feed the events, never the state.
+ *
+ * Manual control: `isolate()` holds the circuit open until `reset()`; `reset()` closes it from any state.
  *
  * @example
  * ```ts
@@ -79,6 +81,12 @@ export class CircuitBreaker {
   get state(): CircuitState {
     this.#poll();
     return this.#state.kind;
+  }
+
+  /** Whether `isolate()` holds the circuit open (until `reset()`); `state` then reads 'open'. */
+  get isolated(): boolean {
+    const s = this.#state;
+    return s.kind === 'open' && s.isolated;
   }
 
   /**
@@ -159,6 +167,38 @@ export class CircuitBreaker {
     });
   }
 
+  /**
+   * Opens the circuit and holds it open until `reset()`: calls fail fast with `CircuitOpenError`, and
+   * `resetTimeout` never turns it half-open (cockatiel's `isolate()`; for maintenance windows, or a
+   * dependency known to be down). Emits `stateChange` unless the circuit was already open. Calls under way
+   * finish, but their outcomes no longer count. Isolating an isolated circuit does nothing.
+   * @example
+   * ```ts
+   * breaker.isolate(); // the payment provider announced maintenance
+   * // ...
+   * breaker.reset(); // back in service
+   * ```
+   */
+  isolate(): void {
+    this.#poll();
+    const s = this.#state;
+    if (s.kind === 'open' && s.isolated) return;
+    this.#transition({ kind: 'open', openedAt: this.#clock.now(), isolated: true });
+  }
+
+  /**
+   * Closes the circuit, whatever its state (isolated, open or half-open), and forgets the failures counted so
+   * far: the next calls run normally. Emits `stateChange` unless it was already closed. Calls under way finish,
+   * but their outcomes no longer count.
+   * @example
+   * ```ts
+   * breaker.reset();
+   * ```
+   */
+  reset(): void {
+    this.#transition({ kind: 'closed', consecutive: 0 });
+  }
+
   /** A fresh snapshot of the state and the counters. */
   stats(): CircuitBreakerStats {
     this.#poll();
@@ -189,9 +229,11 @@ export class CircuitBreaker {
     this.#rejected++;
     this.#events.emit('rejected', { state: s.kind });
     return new CircuitOpenError(
-      s.kind === 'open'
-        ? `The circuit is open; the call was rejected without running. It lets a trial call through in ${Math.max(0, this.#resetTimeout - (this.#clock.now() - s.openedAt))} ms.`
-        : `The circuit is half-open and its ${this.#halfOpenMax} trial call(s) are under way; the call was rejected without running.`,
+      s.kind === 'open' && s.isolated
+        ? 'The circuit is isolated (held open by isolate()); the call was rejected without running. Call reset() to close it.'
+        : s.kind === 'open'
+          ? `The circuit is open; the call was rejected without running. It lets a trial call through in ${Math.max(0, this.#resetTimeout - (this.#clock.now() - s.openedAt))} ms.`
+          : `The circuit is half-open and its ${this.#halfOpenMax} trial call(s) are under way; the call was rejected without running.`,
     );
   }
 
@@ -210,7 +252,7 @@ export class CircuitBreaker {
     const s = this.#state;
     if (s.kind === 'half-open') {
       s.running--;
-      if (outcome === 'failure') this.#transition({ kind: 'open', openedAt: now });
+      if (outcome === 'failure') this.#transition({ kind: 'open', openedAt: now, isolated: false });
       else if (outcome === 'success' && ++s.succeeded >= this.#halfOpenMax)
         this.#transition({ kind: 'closed', consecutive: 0 });
       return;
@@ -221,25 +263,26 @@ export class CircuitBreaker {
       ratio.window.add(now, outcome === 'failure');
       const { calls, failures } = ratio.window;
       if (calls >= ratio.minimumCalls && failures / calls >= ratio.threshold)
-        this.#transition({ kind: 'open', openedAt: now });
+        this.#transition({ kind: 'open', openedAt: now, isolated: false });
       return;
     }
     s.consecutive = outcome === 'failure' ? s.consecutive + 1 : 0;
-    if (s.consecutive >= this.#failureThreshold) this.#transition({ kind: 'open', openedAt: now });
+    if (s.consecutive >= this.#failureThreshold)
+      this.#transition({ kind: 'open', openedAt: now, isolated: false });
   }
 
   /** The lazy half of the state machine: open turns half-open once `resetTimeout` has passed. */
   #poll(): void {
     const s = this.#state;
-    if (s.kind === 'open' && this.#clock.now() - s.openedAt >= this.#resetTimeout)
+    if (s.kind === 'open' && !s.isolated && this.#clock.now() - s.openedAt >= this.#resetTimeout)
       this.#transition({ kind: 'half-open', running: 0, succeeded: 0 });
   }
 
   #transition(next: Inner): void {
     const from = this.#state.kind;
+    if (next.kind !== 'half-open') this.#ratio?.window.clear();
     this.#state = next;
     this.#generation++;
-    if (next.kind === 'open') this.#ratio?.window.clear();
-    this.#events.emit('stateChange', { from, to: next.kind });
+    if (from !== next.kind) this.#events.emit('stateChange', { from, to: next.kind });
   }
 }
