@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" preserve="true" />
 export { Batcher, type BatcherOptions, type BatcherStats, type BatchResults } from './batch/Batcher.js';
 export { chunk } from './batch/chunk.js';
 export type { Clock } from './core/Clock.js';
