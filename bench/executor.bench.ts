@@ -12,6 +12,7 @@ import {
   flag,
   heapAfterGc,
   intFlag,
+  loadFerris,
   main,
   parseFlags,
   settle,
@@ -28,7 +29,7 @@ interface Runner {
 async function implementation(impl: string): Promise<(concurrency: number) => Runner> {
   switch (impl) {
     case 'ferris': {
-      const { AsyncExecutor } = await import('../src/executor/AsyncExecutor.js');
+      const { AsyncExecutor } = await loadFerris();
       return (concurrency) => {
         const executor = new AsyncExecutor({ maxWorkers: concurrency });
         return { submit: (fn) => executor.submitAsync(fn), close: () => executor.shutdown() };

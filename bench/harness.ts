@@ -39,6 +39,18 @@ export function intFlag(flags: Flags, name: string): number {
   return value;
 }
 
+/**
+ * Where the Ferris rows load Ferris from, by the child's `--source` flag: `dist` (the default) is the built
+ * package's entry, `dist/index.js`, plain JavaScript as users run it; `src` is the TypeScript sources under tsx.
+ * The path is computed, so typechecking does not need a build; the type is the sources' entry.
+ */
+export async function loadFerris(flags: Flags = parseFlags()): Promise<typeof import('../src/index.js')> {
+  const source = flags.source ?? 'dist';
+  if (source !== 'dist' && source !== 'src') throw new Error(`--source must be dist or src, got ${source}`);
+  const entry = new URL(source === 'dist' ? '../dist/index.js' : '../src/index.ts', import.meta.url);
+  return (await import(entry.href)) as typeof import('../src/index.js');
+}
+
 /** Runs a full GC when the process was started with `--expose-gc`. */
 export function collect(): void {
   globalThis.gc?.();

@@ -7,7 +7,17 @@ import pLimit from 'p-limit';
 import pMap from 'p-map';
 import PQueue from 'p-queue';
 import { promiseAllMap, workerLoopMap } from './floors/workerLoop.js';
-import { emit, expectEqual, flag, intFlag, main, parseFlags, timeRuns, timingFlags } from './harness.js';
+import {
+  emit,
+  expectEqual,
+  flag,
+  intFlag,
+  loadFerris,
+  main,
+  parseFlags,
+  timeRuns,
+  timingFlags,
+} from './harness.js';
 
 type MapOnce = (items: readonly number[], concurrency: number) => Promise<number[]>;
 
@@ -16,7 +26,7 @@ const identity = async (x: number): Promise<number> => x;
 async function implementation(impl: string): Promise<MapOnce> {
   switch (impl) {
     case 'ferris': {
-      const { asyncParallelMap } = await import('../src/parallel/asyncParallelMap.js');
+      const { asyncParallelMap } = await loadFerris();
       return (items, concurrency) =>
         concurrency === Number.POSITIVE_INFINITY
           ? asyncParallelMap(identity, items)

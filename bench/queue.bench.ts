@@ -7,7 +7,17 @@
 import async from 'async';
 import PQueue from 'p-queue';
 import { FloorChannel } from './floors/channel.js';
-import { emit, expectEqual, flag, intFlag, main, parseFlags, timeRuns, timingFlags } from './harness.js';
+import {
+  emit,
+  expectEqual,
+  flag,
+  intFlag,
+  loadFerris,
+  main,
+  parseFlags,
+  timeRuns,
+  timingFlags,
+} from './harness.js';
 
 /** Sends 0..n-1 through a fresh channel and resolves to the consumers' total. */
 type Pipe = (n: number, maxsize: number, consumers: number) => Promise<number>;
@@ -37,7 +47,7 @@ async function throughChannel(channel: Channel, n: number, consumers: number): P
 async function implementation(impl: string): Promise<Pipe> {
   switch (impl) {
     case 'ferris': {
-      const { Queue } = await import('../src/queue/Queue.js');
+      const { Queue } = await loadFerris();
       return (n, maxsize, consumers) => throughChannel(new Queue<number>({ maxsize }), n, consumers);
     }
     case 'floor':

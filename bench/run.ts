@@ -1,19 +1,23 @@
 /**
- * `npm run bench [-- --only map,executor] [--quick] [--json out.json] [--rounds n]`
+ * `npm run bench [-- --only map,executor] [--quick] [--json out.json] [--rounds n] [--source dist|src] [--no-build]`
  *
  * Runs every row of every selected suite (bench/suites.ts) in its own child process, round after round in a
  * rotating order so that the machine's noise falls on all rows of a benchmark alike, then prints one table per
  * benchmark: the median ns/op of all timed repetitions, each row's ratio to its group's floor, and PASS/MISS
  * for SPEC §4's targets. Exits 1 if a row crashed; a missed target is reported, not failed.
+ *
+ * The Ferris rows measure the built package by default, as users run it: `npm run build` first, then each
+ * child imports `dist/index.js`. `--source src` measures the TypeScript sources under tsx instead, and
+ * `--no-build` reuses the `dist/` already there.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildResult } from './harness.js';
 import { type RowFigures, type RowSpec, type Suite, suites } from './suites.js';
-import { formatTable } from './table.js';
+import { type RowReport, renderSuite } from './table.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -22,10 +26,21 @@ interface Options {
   quick: boolean;
   json: string | undefined;
   rounds: number;
+  /** Where the Ferris rows load Ferris from: the built package or the sources under tsx. */
+  source: 'dist' | 'src';
+  /** Build before measuring `dist` (default); `--no-build` reuses the `dist/` already there. */
+  build: boolean;
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const options: Options = { only: undefined, quick: false, json: undefined, rounds: 0 };
+  const options: Options = {
+    only: undefined,
+    quick: false,
+    json: undefined,
+    rounds: 0,
+    source: 'dist',
+    build: true,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -37,7 +52,16 @@ function parseOptions(argv: readonly string[]): Options {
     else if (arg === '--only') options.only = value().split(',').filter(Boolean);
     else if (arg === '--json') options.json = value();
     else if (arg === '--rounds') options.rounds = Number(value());
-    else throw new Error(`unknown option ${arg} (use --only a,b --quick --json file --rounds n)`);
+    else if (arg === '--no-build') options.build = false;
+    else if (arg === '--source') {
+      const source = value();
+      if (source !== 'dist' && source !== 'src')
+        throw new Error(`--source must be dist or src, got ${source}`);
+      options.source = source;
+    } else
+      throw new Error(
+        `unknown option ${arg} (use --only a,b --quick --json file --rounds n --source dist|src --no-build)`,
+      );
   }
   if (options.rounds === 0) options.rounds = options.quick ? 1 : 3;
   if (!Number.isInteger(options.rounds) || options.rounds < 1)
@@ -94,25 +118,11 @@ const median = (values: readonly number[]): number => {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 };
 
-/** Everything measured for one row, as printed and as written to `--json`. */
-export interface RowReport {
-  group: string;
-  impl: string;
-  label: string;
-  floor: boolean;
-  status: 'ok' | 'crashed' | 'not built yet';
-  samples: number[];
-  median?: number;
-  ratioToFloor?: number;
-  metrics: Record<string, number>;
-  metricSamples: Record<string, number[]>;
-  targets: { text: string; value: string; pass: boolean }[];
-  error?: string;
-}
-
 async function runSuite(suite: Suite, options: Options): Promise<RowReport[]> {
   const specs = suite.rows(options.quick);
-  const built = existsSync(path.join(root, suite.needs));
+  const built =
+    existsSync(path.join(root, suite.needs)) &&
+    (options.source === 'src' || existsSync(path.join(root, 'dist', 'index.js')));
   const reports: RowReport[] = specs.map((spec) => ({
     group: spec.group,
     impl: spec.impl,
@@ -139,6 +149,7 @@ async function runSuite(suite: Suite, options: Options): Promise<RowReport[]> {
       if (report.status !== 'ok') continue;
       const outcome = await runChild(suite.file, {
         impl: spec.impl,
+        source: options.source,
         ...spec.flags,
         ...timing(options.quick),
       });
@@ -185,61 +196,6 @@ function judge(suite: Suite, specs: readonly RowSpec[], reports: RowReport[]): v
   }
 }
 
-function printSuite(suite: Suite, reports: readonly RowReport[], quick: boolean): void {
-  console.log(`\n## ${suite.title(quick)} (${suite.unit}, median of all timed runs)\n`);
-  const header = [
-    'group',
-    'row',
-    suite.unit,
-    'spread',
-    'runs',
-    'x floor',
-    ...suite.metrics.map((m) => m.header),
-    'target',
-  ];
-  const lines = reports.map((r, i) => {
-    const groupCell = i > 0 && reports[i - 1]?.group === r.group ? '' : r.group;
-    if (r.status !== 'ok' || r.median === undefined) {
-      const note = r.status === 'crashed' ? 'CRASHED (see below)' : r.status;
-      return [
-        groupCell,
-        r.label,
-        note,
-        '',
-        '',
-        '',
-        ...suite.metrics.map(() => ''),
-        r.impl === 'ferris' ? 'SKIP' : '',
-      ];
-    }
-    const lo = Math.min(...r.samples);
-    const hi = Math.max(...r.samples);
-    const spread = `±${Math.round(((hi - lo) / 2 / r.median) * 100)}%`;
-    const targets = r.targets.map((t) => `${t.pass ? 'PASS' : 'MISS'} ${t.text} (${t.value})`).join('; ');
-    return [
-      groupCell,
-      r.label,
-      formatNs(r.median),
-      spread,
-      String(r.samples.length),
-      r.ratioToFloor === undefined ? '' : `${r.ratioToFloor.toFixed(2)}x`,
-      ...suite.metrics.map((m) =>
-        r.metrics[m.key] === undefined ? '' : (r.metrics[m.key] as number).toFixed(m.digits),
-      ),
-      targets,
-    ];
-  });
-  console.log(formatTable(header, lines, [2, 4, 5, ...suite.metrics.map((_, i) => 6 + i)]));
-  if (reports.some((r) => r.status === 'not built yet')) {
-    console.log(`\n  note: the Ferris rows were skipped: ${suite.needs} is not built yet.`);
-  }
-  for (const r of reports) if (r.status === 'crashed') console.log(`\n  ${r.label} crashed: ${r.error}`);
-}
-
-function formatNs(ns: number): string {
-  return ns >= 1000 ? Math.round(ns).toLocaleString('en-US') : ns.toFixed(1);
-}
-
 function commandLine(): string {
   const args = process.argv.slice(2).join(' ');
   if (process.env.npm_lifecycle_event === 'bench') return `npm run bench${args ? ` -- ${args}` : ''}`;
@@ -248,6 +204,12 @@ function commandLine(): string {
 
 async function main(): Promise<number> {
   const options = parseOptions(process.argv.slice(2));
+  if (options.source === 'dist' && options.build) {
+    process.stderr.write('  building dist/ (npm run build)\n');
+    const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+    const build = spawnSync(npm, ['run', 'build'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (build.status !== 0) throw new Error('npm run build failed: the built package cannot be measured');
+  }
   const started = new Date();
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const load = os.loadavg().map((x) => x.toFixed(2));
@@ -259,6 +221,11 @@ async function main(): Promise<number> {
   console.log(
     `runs:    ${options.rounds} round(s) x one process per row; ${JSON.stringify(timing(options.quick))}`,
   );
+  console.log(
+    options.source === 'dist'
+      ? `ferris:  dist/ (the built package, as users run it${options.build ? '; built by npm run build just now' : ''})`
+      : 'ferris:  src/ (the TypeScript sources, under tsx)',
+  );
   console.log('Quote the ratios, not the absolute times: the machine is shared and noisy.');
   if (options.quick)
     console.log(
@@ -268,7 +235,7 @@ async function main(): Promise<number> {
   const results: { name: string; title: string; unit: string; rows: RowReport[] }[] = [];
   for (const suite of selected) {
     const rows = await runSuite(suite, options);
-    printSuite(suite, rows, options.quick);
+    console.log(`\n${renderSuite(suite, suite.title(options.quick), rows)}`);
     results.push({ name: suite.name, title: suite.title(options.quick), unit: suite.unit, rows });
   }
   const seconds = (Date.now() - started.getTime()) / 1000;
@@ -285,10 +252,18 @@ async function main(): Promise<number> {
     const report = {
       command: commandLine(),
       node: process.version,
+      v8: process.versions.v8,
+      platform: `${process.platform}-${process.arch}`,
       date: started.toISOString(),
-      machine: { cpus: os.cpus().length, model: cpu, loadAtStart: load.map(Number) },
+      machine: {
+        cpus: os.cpus().length,
+        model: cpu,
+        loadAtStart: load.map(Number),
+        loadAtEnd: os.loadavg().map((x) => Number(x.toFixed(2))),
+      },
       quick: options.quick,
       rounds: options.rounds,
+      source: options.source,
       timing: timing(options.quick),
       seconds,
       suites: results,

@@ -9,7 +9,17 @@ import { Semaphore as MutexSemaphore } from 'async-mutex';
 import { Sema } from 'async-sema';
 import pLimit from 'p-limit';
 import { FloorSemaphore } from './floors/semaphore.js';
-import { emit, expectEqual, flag, intFlag, main, parseFlags, timeRuns, timingFlags } from './harness.js';
+import {
+  emit,
+  expectEqual,
+  flag,
+  intFlag,
+  loadFerris,
+  main,
+  parseFlags,
+  timeRuns,
+  timingFlags,
+} from './harness.js';
 
 /** Makes one contender loop that performs `pairs` acquire/release pairs on a fresh semaphore of `permits`. */
 type Contenders = (permits: number) => (pairs: number) => Promise<number>;
@@ -32,7 +42,7 @@ function pairsOn(sem: { acquire(): Promise<unknown>; release(): void }): (pairs:
 async function implementation(impl: string): Promise<Contenders> {
   switch (impl) {
     case 'ferris': {
-      const { Semaphore } = await import('../src/sync/Semaphore.js');
+      const { Semaphore } = await loadFerris();
       return (permits) => pairsOn(new Semaphore(permits));
     }
     case 'floor':

@@ -1,3 +1,4 @@
+/// <reference lib="esnext.disposable" preserve="true" />
 export { Batcher, type BatcherOptions, type BatcherStats, type BatchResults } from './batch/Batcher.js';
 export { chunk } from './batch/chunk.js';
 export type { Clock } from './core/Clock.js';
@@ -46,6 +47,13 @@ export {
   type QueueStats,
 } from './queue/Queue.js';
 export type { QueueStorage } from './queue/storage.js';
+export {
+  Bulkhead,
+  type BulkheadEvents,
+  type BulkheadOptions,
+  type BulkheadRunOptions,
+  type BulkheadStats,
+} from './resilience/Bulkhead.js';
 export {
   type BackoffDelayOptions,
   type BackoffOptions,

@@ -93,7 +93,9 @@ export async function main() {
         retryIf: isTransient,
         onRetry: (error, attempt) => {
           retries++;
-          console.log(`  item ${id}: attempt ${attempt} failed (${(error as Error).message}), retrying`);
+          console.log(
+            `  [expected] item ${id}: attempt ${attempt} failed (${(error as Error).message}), retrying`,
+          );
         },
         signal,
       },
@@ -133,7 +135,9 @@ export async function main() {
       } catch (error) {
         outage.push(`item ${id}: ${(error as Error).name}`);
       }
-      console.log(`  ${outage.at(-1)} (breaker ${breaker.state})`);
+      console.log(
+        `  ${outage.at(-1)?.endsWith(': ok') ? '' : '[expected] '}${outage.at(-1)} (breaker ${breaker.state})`,
+      );
     }
     const outageRequests = server.requests - before;
     console.log(`During the outage the server saw ${outageRequests} requests for 3 items`);

@@ -66,7 +66,7 @@ export async function main() {
       console.log(
         r.success
           ? `${r.url}: HTTP ${r.status}, ${r.contentLength} characters`
-          : `${r.url}: failed (${r.error})`,
+          : `[expected] ${r.url}: failed (${r.error})`,
       );
 
     const safe = {
@@ -75,7 +75,8 @@ export async function main() {
       slow: await safeFetch(session, '/delay/500'),
       down: await safeFetch(session, down),
     };
-    for (const [name, value] of Object.entries(safe)) console.log(`safe_fetch ${name}:`, value);
+    for (const [name, value] of Object.entries(safe))
+      console.log(`${'error' in (value as object) ? '[expected] ' : ''}safe_fetch ${name}:`, value);
     // Session reuse: the server saw the requests arrive over a few kept-alive connections.
     console.log(`One session sent all ${session.requests} requests over ${server.connections} connections`);
     return { results, safe, requests: session.requests, connections: server.connections };

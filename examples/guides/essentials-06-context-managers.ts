@@ -103,7 +103,7 @@ export async function main() {
   } catch (error) {
     thrown = (error as Error).message;
   }
-  note(`The block threw "${thrown}"; both connections were closed first`);
+  note(`[expected] The block threw "${thrown}"; both connections were closed first`);
 
   const server = new FakeDatabaseServer();
   {

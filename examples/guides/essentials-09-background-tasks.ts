@@ -72,7 +72,8 @@ export async function main() {
   console.log(`Submitted 5 tasks: ${busy.running} running, ${busy.queued} queued`);
 
   const results = await processor.processAllTasks();
-  for (const r of results) console.log(r instanceof Error ? `Task failed: ${r.message}` : `Task done: ${r}`);
+  for (const r of results)
+    console.log(r instanceof Error ? `[expected] Task failed: ${r.message}` : `Task done: ${r}`);
   const { completed, failed } = processor.stats;
   console.log(`Executor stats: ${completed} completed, ${failed} failed`);
   return { results, busy, stats: processor.stats };

@@ -34,7 +34,9 @@ export async function main() {
     { returnExceptions: true },
   );
   for (const result of safe)
-    console.log(result instanceof Error ? `Task failed: ${result.message}` : `Task succeeded: ${result}`);
+    console.log(
+      result instanceof Error ? `[expected] Task failed: ${result.message}` : `Task succeeded: ${result}`,
+    );
 
   // Strict: the first failure aborts the rest and rejects the group.
   const cancelled: string[] = [];
@@ -56,9 +58,9 @@ export async function main() {
   } catch (error) {
     strictError = error;
   }
-  console.log(`Strict fetch failed fast: ${(strictError as Error).message}`);
+  console.log(`[expected] Strict fetch failed fast: ${(strictError as Error).message}`);
   console.log(`Cancelled because of it: ${cancelled.join(', ')}`);
-  console.log(`Group errors: ${group?.errors.map((e) => (e as Error).message).join('; ')}`);
+  console.log(`[expected] Group errors: ${group?.errors.map((e) => (e as Error).message).join('; ')}`);
   return {
     safe: safe.map((r) => (r instanceof Error ? r.message : r)),
     strictError,

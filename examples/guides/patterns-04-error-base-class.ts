@@ -78,7 +78,7 @@ export async function main() {
   ];
   for (const r of rows)
     console.log(
-      `${r.label}: ${r.name}${r.ferris ? ' (a FerrisError)' : ''}${r.app ? ' (an AsyncOperationError)' : ''}` +
+      `[expected] ${r.label}: ${r.name}${r.ferris ? ' (a FerrisError)' : ''}${r.app ? ' (an AsyncOperationError)' : ''}` +
         (r.cause ? `, cause: ${r.cause}` : ''),
     );
   const classes = [TimeoutError, QueueFullError, QueueEmptyError, CircuitOpenError, RetryError];

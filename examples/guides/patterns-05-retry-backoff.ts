@@ -39,7 +39,7 @@ export async function main() {
       onRetry: (error, attempt, delay) => {
         const line = `${path}: attempt ${attempt} failed (${(error as Error).message}), retrying in ${delay} ms`;
         log.push(line);
-        console.log(line);
+        console.log(`[expected] ${line}`);
       },
     });
 
@@ -49,11 +49,13 @@ export async function main() {
   const down = await resilientFetch('/down').catch((error: unknown) => error);
   if (down instanceof RetryError)
     console.log(
-      `/down gave up: RetryError with ${down.errors.length} errors, cause: ${(down.cause as Error).message}`,
+      `[expected] /down gave up: RetryError with ${down.errors.length} errors, cause: ${(down.cause as Error).message}`,
     );
 
   const missing = await resilientFetch('/status/404').catch((error: unknown) => error);
-  console.log(`/status/404 was not retried: ${(missing as Error).name}: ${(missing as Error).message}`);
+  console.log(
+    `[expected] /status/404 was not retried: ${(missing as Error).name}: ${(missing as Error).message}`,
+  );
   return { flaky, flakyCalls, down, missing, log };
 }
 

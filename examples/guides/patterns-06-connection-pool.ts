@@ -58,7 +58,7 @@ export async function main() {
   );
 
   const afterClose = await pool.acquire().catch((error: unknown) => error);
-  console.log(`acquire() after close(): ${(afterClose as Error).name}`);
+  console.log(`[expected] acquire() after close(): ${(afterClose as Error).name}`);
   return {
     rows,
     busy,

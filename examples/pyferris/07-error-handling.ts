@@ -38,7 +38,7 @@ export async function main() {
   console.log(`Successful operations: ${successes.length}`);
   console.log(`Failed operations: ${failures.length}`);
   for (const failure of failures)
-    if (!failure.success) console.log(`  Item ${failure.item}: ${failure.error}`);
+    if (!failure.success) console.log(`  [expected] Item ${failure.item}: ${failure.error}`);
 
   // The same work without the wrapper, collecting every error instead of stopping at the first.
   const seen: number[] = [];
@@ -52,7 +52,9 @@ export async function main() {
     if (!(error instanceof AggregateError)) throw error;
     aggregate = error;
     const messages = error.errors.map((e: Error) => e.message);
-    console.log(`stopOnError: false rejected with ${messages.length} errors: ${messages.join('; ')}`);
+    console.log(
+      `[expected] stopOnError: false rejected with ${messages.length} errors: ${messages.join('; ')}`,
+    );
   }
   return { successes: successes.length, failures, aggregate, onErrorItems: seen.sort((a, b) => a - b) };
 }

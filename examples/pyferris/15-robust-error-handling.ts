@@ -20,8 +20,8 @@ class ConnectionError extends Error {
 
 /** Python's `logging.basicConfig(level=INFO)` output, written to stderr. */
 const logger = {
-  warning: (message: string) => console.warn(`WARNING:robust:${message}`),
-  error: (message: string) => console.error(`ERROR:robust:${message}`),
+  warning: (message: string) => console.warn(`[expected] WARNING:robust:${message}`),
+  error: (message: string) => console.error(`[expected] ERROR:robust:${message}`),
 };
 
 type Status = 'success' | 'network_error' | 'value_error' | 'unknown_error';

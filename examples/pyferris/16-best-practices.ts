@@ -29,7 +29,9 @@ async function actualProcessing(item: string, signal: AbortSignal): Promise<numb
 }
 
 const logError = (item: string, error: unknown) =>
-  console.error(`Error processing ${item}: ${error instanceof Error ? error.message : String(error)}`);
+  console.error(
+    `[expected] Error processing ${item}: ${error instanceof Error ? error.message : String(error)}`,
+  );
 
 /** The seed's good async function design, ported as is. */
 export async function wellDesignedAsyncFunction(items: string[], maxConcurrent = 10): Promise<number[]> {

@@ -1,12 +1,22 @@
-import type { AsyncResource as NodeAsyncResource } from 'node:async_hooks';
-
 /**
  * Carries the submitter's AsyncLocalStorage context to work that starts later (SPEC §2.9). On Node an
  * `AsyncResource` (about 76 bytes) captures it, far cheaper than `AsyncLocalStorage.snapshot()`; elsewhere there
  * is no context to carry and capture returns undefined. `node:async_hooks` is reached lazily through
  * `process.getBuiltinModule`, so the core loads on any JavaScript runtime.
  */
-type AsyncResourceCtor = typeof NodeAsyncResource;
+/**
+ * What Ferris needs of a captured context (Node's `AsyncResource` has it). Declared here rather than imported
+ * from `node:async_hooks`, so the published declarations compile in a project without Node's types.
+ */
+export interface CapturedContext {
+  runInAsyncScope<This, A extends unknown[], R>(
+    fn: (this: This, ...args: A) => R,
+    thisArg?: This,
+    ...args: A
+  ): R;
+}
+
+type AsyncResourceCtor = new (type: string) => CapturedContext;
 
 const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
 const hooks = proc?.getBuiltinModule?.('node:async_hooks') as
@@ -15,7 +25,7 @@ const hooks = proc?.getBuiltinModule?.('node:async_hooks') as
 const AsyncResourceImpl: AsyncResourceCtor | undefined = hooks?.AsyncResource;
 
 /** A captured execution context. */
-export type Context = NodeAsyncResource | undefined;
+export type Context = CapturedContext | undefined;
 
 /** Captures the current context (the caller's), to run work in it later. */
 export function captureContext(): Context {

@@ -1,12 +1,12 @@
-import { PoolClosedError } from '../core/errors.js';
-import { isCancellation, neverAborts } from '../core/signals.js';
+import { QueueFullError } from '../core/errors.js';
+import { neverAborts } from '../core/signals.js';
 import type { WaitOptions } from '../core/types.js';
 import { assertFunction, waitOptions } from '../core/validate.js';
 import { WaitList } from '../core/WaitList.js';
 import { Emitter, type Listener } from '../observe/Emitter.js';
-import { call, type Gate, gate, IdleList } from './internal.js';
+import { Factory } from './Factory.js';
+import { closedError, type Gate, gate, IdleList, queueFullMessage, serialized } from './internal.js';
 import {
-  type DestroyReason,
   type PoolConfig,
   poolConfig,
   type ResourcePoolEvents,
@@ -60,18 +60,8 @@ export class ResourcePool<R> implements AsyncDisposable {
   readonly #waiters = new WaitList<R>();
   readonly #idle: IdleList<R>;
   readonly #borrowed = new Set<R>();
-  /** Every resource created and not yet destroyed, to refuse a duplicate from `create`. */
-  readonly #live = new Set<R>();
-  /** Aborts when the pool closes: the signal `create` receives. */
-  readonly #closing = new AbortController();
+  readonly #factory: Factory<R>;
   #state: State = 'open';
-  #creating = 0;
-  #validating = 0;
-  #destroying = 0;
-  #created = 0;
-  #destroyed = 0;
-  #dispatching = false;
-  #again = false;
   #drained: Gate | undefined = undefined;
   #closed: Gate | undefined = undefined;
   readonly #startup: Promise<unknown>;
@@ -87,12 +77,22 @@ export class ResourcePool<R> implements AsyncDisposable {
     this.#idle = new IdleList<R>(
       this.#config.clock,
       () => this.#count() > this.#config.min,
-      (resource) => this.#destroy(resource, 'idle'),
+      (resource) => this.#factory.destroy(resource, 'idle'),
     );
-    const startup: Promise<unknown>[] = [];
-    for (let i = 0; i < this.#config.min; i++)
-      startup.push(new Promise<unknown>((settle) => this.#startCreate(settle)));
-    this.#startup = Promise.all(startup).then((errors) => errors.find((e) => e !== undefined));
+    this.#factory = new Factory(this.#config, this.#events, {
+      created: (resource) => {
+        this.#handOut(resource);
+        this.#update();
+      },
+      validated: (resource, ok) => {
+        if (ok) this.#handOut(resource);
+        else this.#factory.destroy(resource, 'invalid');
+        this.#update();
+      },
+      createFailed: (error) => this.#onCreateFailed(error),
+      destroyed: () => this.#onDestroyed(),
+    });
+    this.#startup = this.#factory.createMany(this.#config.min);
   }
 
   /**
@@ -116,6 +116,7 @@ export class ResourcePool<R> implements AsyncDisposable {
    * released, first come first served. Give it back with `release(resource)`.
    * @throws TypeError/RangeError (synchronously) for bad options. The promise rejects with `signal.reason` on
    *   abort (at once if already aborted), `TimeoutError` after `timeout` ms (default `acquireTimeout`),
+   *   `QueueFullError` at once when it would wait behind `maxWaiting` callers already waiting for a release,
    *   `PoolClosedError` once `drain()` or `close()` was called, or the error of a failed `create`.
    * @example
    * ```ts
@@ -133,7 +134,8 @@ export class ResourcePool<R> implements AsyncDisposable {
 
   #acquire(o: WaitOptions): Promise<R> {
     if (o.signal?.aborted) return Promise.reject(o.signal.reason);
-    if (this.#state !== 'open') return Promise.reject(this.#closedError());
+    if (this.#state !== 'open') return Promise.reject(closedError(this.#closed !== undefined));
+    if (this.#full()) return Promise.reject(new QueueFullError(queueFullMessage(this.#config.maxWaiting)));
     const timeout = o.timeout ?? this.#config.acquireTimeout;
     const promise = this.#waiters.wait({ signal: o.signal, timeout }, this.#config.clock, undefined);
     this.#dispatch();
@@ -151,10 +153,9 @@ export class ResourcePool<R> implements AsyncDisposable {
         'ResourcePool.release() got a resource that this pool did not lend, or one already released.',
       );
     this.#events.emit('release', { resource });
-    if (this.#state === 'closing') this.#destroy(resource, 'close');
+    if (this.#state === 'closing') this.#factory.destroy(resource, 'close');
     else this.#toIdle(resource);
-    this.#dispatch();
-    this.#settle();
+    this.#update();
   }
 
   /**
@@ -191,7 +192,7 @@ export class ResourcePool<R> implements AsyncDisposable {
     if (this.#drained === undefined) {
       this.#drained = gate();
       if (this.#state === 'open') this.#state = 'draining';
-      this.#waiters.rejectAll(this.#closedError());
+      this.#waiters.rejectAll(closedError(this.#closed !== undefined));
       this.#idle.stopAging();
       this.#settle();
     }
@@ -212,8 +213,8 @@ export class ResourcePool<R> implements AsyncDisposable {
       this.#closed = gate();
       void this.drain();
       this.#state = 'closing';
-      this.#closing.abort(new PoolClosedError());
-      for (const resource of this.#idle.takeAll()) this.#destroy(resource, 'close');
+      this.#factory.close();
+      for (const resource of this.#idle.takeAll()) this.#factory.destroy(resource, 'close');
       this.#settle();
     }
     return this.#closed.promise;
@@ -244,25 +245,27 @@ export class ResourcePool<R> implements AsyncDisposable {
       available: this.#idle.size,
       borrowed: this.#borrowed.size,
       pending: this.#waiters.size,
-      creating: this.#creating,
-      created: this.#created,
-      destroyed: this.#destroyed,
+      creating: this.#factory.creating,
+      created: this.#factory.created,
+      destroyed: this.#factory.destroyed,
       min: this.#config.min,
       max: this.#config.max,
     };
   }
 
-  #closedError(): PoolClosedError {
-    return new PoolClosedError(
-      this.#closed === undefined
-        ? 'The pool is draining and lends nothing more.'
-        : 'The pool is closed and lends nothing more.',
+  /** Whether a new caller would have to wait for a release, with `maxWaiting` callers doing so already. */
+  #full(): boolean {
+    const waitingForRelease = this.#waiters.size - this.#factory.supplying;
+    return (
+      waitingForRelease >= this.#config.maxWaiting &&
+      this.#idle.size === 0 &&
+      this.#count() + this.#factory.destroying >= this.#config.max
     );
   }
 
   /** Resources that count against `min`: every one not being destroyed. */
   #count(): number {
-    return this.#creating + this.#validating + this.#idle.size + this.#borrowed.size;
+    return this.#factory.supplying + this.#idle.size + this.#borrowed.size;
   }
 
   /**
@@ -270,51 +273,25 @@ export class ResourcePool<R> implements AsyncDisposable {
    * flight) take an idle resource, or else start a create while the pool is below `max`. Re-entrant calls
    * (from synchronous `create`/`validate`/`destroy` results) are folded into the running loop.
    */
-  #dispatch(): void {
-    if (this.#dispatching) {
-      this.#again = true;
-      return;
+  readonly #dispatch = serialized(() => {
+    while (this.#state === 'open' && this.#waiters.size > this.#factory.supplying) {
+      const idle = this.#idle.pop();
+      if (idle !== undefined) this.#lendIdle(idle);
+      else if (this.#count() + this.#factory.destroying < this.#config.max) this.#factory.create();
+      else break;
     }
-    this.#dispatching = true;
-    try {
-      do {
-        this.#again = false;
-        while (this.#state === 'open' && this.#waiters.size > this.#creating + this.#validating) {
-          const idle = this.#idle.pop();
-          if (idle !== undefined) this.#lendIdle(idle);
-          else if (this.#count() + this.#destroying < this.#config.max) this.#startCreate();
-          else break;
-        }
-      } while (this.#again);
-    } finally {
-      this.#dispatching = false;
-    }
-  }
+  });
 
   #lendIdle(resource: R): void {
     const validate = this.#config.validate;
-    if (validate === undefined) {
-      this.#handOut(resource);
-      return;
-    }
-    this.#validating++;
-    const done = (ok: unknown) => {
-      this.#validating--;
-      if (ok) this.#handOut(resource);
-      else this.#destroy(resource, 'invalid');
-      this.#dispatch();
-      this.#settle();
-    };
-    call(validate, resource, done, (error) => {
-      this.#events.emit('error', { error, phase: 'validate' });
-      done(false);
-    });
+    if (validate === undefined) this.#handOut(resource);
+    else this.#factory.validate(resource, validate);
   }
 
   /** A resource ready to lend (fresh or validated): to the head waiter, else idle; destroyed after close. */
   #handOut(resource: R): void {
     if (this.#state === 'closing') {
-      this.#destroy(resource, 'close');
+      this.#factory.destroy(resource, 'close');
       return;
     }
     const waiter = this.#waiters.shift();
@@ -331,77 +308,34 @@ export class ResourcePool<R> implements AsyncDisposable {
     this.#idle.push(resource, this.#state === 'open' ? this.#config.idleTimeout : Number.POSITIVE_INFINITY);
   }
 
-  /** `settled` (startup creates only) receives the create's error, or undefined on success. */
-  #startCreate(settled?: (error: unknown) => void): void {
-    this.#creating++;
-    call(
-      this.#config.create,
-      this.#closing.signal,
-      (resource) => this.#onCreated(resource, settled),
-      (error) => this.#onCreateFailed(error, settled),
-    );
-  }
-
-  #onCreated(resource: R, settled: ((error: unknown) => void) | undefined): void {
-    if (this.#live.has(resource)) {
-      this.#onCreateFailed(
-        new TypeError('ResourcePool options.create returned a resource the pool already holds.'),
-        settled,
-      );
-      return;
-    }
-    this.#creating--;
-    this.#created++;
-    this.#live.add(resource);
-    this.#events.emit('create', { resource });
-    settled?.(undefined);
-    this.#handOut(resource);
-    this.#dispatch();
-    this.#settle();
-  }
-
-  #onCreateFailed(error: unknown, settled: ((error: unknown) => void) | undefined): void {
-    this.#creating--;
-    settled?.(error ?? new Error('ResourcePool options.create failed with no reason.'));
-    if (!(this.#closing.signal.aborted && isCancellation(error, this.#closing.signal)))
-      this.#events.emit('error', { error, phase: 'create' });
+  #onCreateFailed(error: unknown): void {
     // The slot is free again. When the failure leaves a waiter without supply on its way, the longest waiter
     // takes the error; a failure whose caller already left rejects nobody. The others get a fresh attempt.
-    if (this.#state === 'open' && this.#waiters.size > this.#creating + this.#validating)
+    if (this.#state === 'open' && this.#waiters.size > this.#factory.supplying)
       this.#waiters.shift()?.reject(error);
-    this.#dispatch();
-    this.#settle();
+    this.#update();
   }
 
-  #destroy(resource: R, reason: DestroyReason): void {
-    this.#destroying++;
-    const done = () => {
-      this.#destroying--;
-      this.#destroyed++;
-      this.#live.delete(resource);
-      this.#events.emit('destroy', { resource, reason });
-      // Keep `min`: a resource that failed validation is replaced once its slot is free.
-      while (
-        this.#state === 'open' &&
-        this.#count() < this.#config.min &&
-        this.#count() + this.#destroying < this.#config.max
-      )
-        this.#startCreate();
-      this.#dispatch();
-      this.#settle();
-    };
-    call(this.#config.destroy, resource, done, (error) => {
-      this.#events.emit('error', { error, phase: 'destroy' });
-      done();
-    });
+  #onDestroyed(): void {
+    const { min, max } = this.#config;
+    // Keep `min`: a resource that failed validation is replaced once its slot is free.
+    while (this.#state === 'open' && this.#count() < min && this.#count() + this.#factory.destroying < max)
+      this.#factory.create();
+    this.#update();
+  }
+
+  /** After supply changed: serves waiters, then checks whether `drain()` or `close()` is done. */
+  #update(): void {
+    this.#dispatch();
+    this.#settle();
   }
 
   /** Resolves `drain()` and `close()` once their conditions hold. */
   #settle(): void {
     if (this.#state === 'open' || this.#state === 'closed') return;
-    if (this.#borrowed.size > 0 || this.#creating > 0 || this.#validating > 0) return;
+    if (this.#borrowed.size > 0 || this.#factory.creating > 0 || this.#factory.validating > 0) return;
     this.#drained?.resolve();
-    if (this.#state === 'closing' && this.#idle.size === 0 && this.#destroying === 0) {
+    if (this.#state === 'closing' && this.#idle.size === 0 && this.#factory.destroying === 0) {
       this.#state = 'closed';
       this.#closed?.resolve();
     }

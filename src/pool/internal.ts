@@ -1,9 +1,10 @@
 import type { Clock } from '../core/Clock.js';
+import { PoolClosedError } from '../core/errors.js';
 import { isThenable } from '../core/validate.js';
 
 /**
  * Private pieces of {@link ResourcePool}: calling user hooks that may answer synchronously or with a promise,
- * a one-shot gate for `drain()`/`close()`, and the list of idle resources with their idle timers.
+ * the errors of a refused acquire, a re-entrancy guard, a one-shot gate for `drain()`/`close()`, and the list of idle resources with their idle timers.
  * @internal
  */
 
@@ -26,6 +27,42 @@ export function call<A, V>(
   }
   if (isThenable<V>(result)) result.then(ok, fail);
   else ok(result);
+}
+
+/** The error of an `acquire()` refused because `drain()` (or `close()`, when `closed`) was called. */
+export function closedError(closed: boolean): PoolClosedError {
+  return new PoolClosedError(
+    closed ? 'The pool is closed and lends nothing more.' : 'The pool is draining and lends nothing more.',
+  );
+}
+
+/** The message of an `acquire()` refused because `maxWaiting` callers already wait. */
+export function queueFullMessage(maxWaiting: number): string {
+  return `The pool has every resource lent and ${maxWaiting} caller(s) waiting (maxWaiting); the acquire was refused. Retry later, or raise maxWaiting.`;
+}
+
+/**
+ * Wraps `body` so that a call made while it runs (re-entrantly, from a synchronous hook result) does not nest:
+ * it is folded into one more pass of the running call.
+ */
+export function serialized(body: () => void): () => void {
+  let running = false;
+  let again = false;
+  return () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        body();
+      } while (again);
+    } finally {
+      running = false;
+    }
+  };
 }
 
 /** A promise resolved from outside, once. */

@@ -45,6 +45,14 @@ export interface ResourcePoolOptions<R> extends ClockOptions {
    * @default Infinity
    */
   idleTimeout?: number | undefined;
+  /**
+   * How many callers may wait in `acquire()` for a resource to be released, once none is idle and `max`
+   * exist (generic-pool's `maxWaitingClients`): an integer >= 0 or `Infinity`. An `acquire()` past it rejects
+   * at once with `QueueFullError`. Callers served by a resource already being created or validated for them
+   * do not count.
+   * @default Infinity
+   */
+  maxWaiting?: number | undefined;
 }
 
 /** A fresh snapshot of a {@link ResourcePool}, from `stats()`. */
@@ -84,6 +92,18 @@ export interface ResourcePoolEvents<R> {
   error: { error: unknown; phase: 'create' | 'validate' | 'destroy' };
 }
 
+/** The defaults of {@link ResourcePoolOptions}, in one place. @internal */
+export const POOL_DEFAULTS = {
+  /** Resources kept at all times (count). */
+  min: 0,
+  /** How long `acquire()` waits, in ms: no limit. */
+  acquireTimeout: Number.POSITIVE_INFINITY,
+  /** How long a resource may sit idle, in ms: forever. */
+  idleTimeout: Number.POSITIVE_INFINITY,
+  /** Callers that may wait for a release (count): no limit. */
+  maxWaiting: Number.POSITIVE_INFINITY,
+} as const;
+
 /** The checked options, defaults applied. @internal */
 export interface PoolConfig<R> {
   create: (signal: AbortSignal) => R | PromiseLike<R>;
@@ -93,6 +113,7 @@ export interface PoolConfig<R> {
   max: number;
   acquireTimeout: number;
   idleTimeout: number;
+  maxWaiting: number;
   clock: Clock;
 }
 
@@ -105,7 +126,7 @@ export function poolConfig<R>(options: ResourcePoolOptions<R>): PoolConfig<R> {
   if (options.validate !== undefined) assertFunction(name('validate'), options.validate);
   if (options.max === undefined) throw new TypeError(`${name('max')} must be a number, got undefined.`);
   const max = concurrencyOption(name('max'), options.max, 1);
-  const min = integerOption(name('min'), options.min, 0, 0);
+  const min = integerOption(name('min'), options.min, POOL_DEFAULTS.min, 0);
   if (min > max)
     throw new RangeError(`${name('min')} must not exceed max (${max}), got ${describe(options.min)}.`);
   return {
@@ -114,8 +135,12 @@ export function poolConfig<R>(options: ResourcePoolOptions<R>): PoolConfig<R> {
     validate: options.validate,
     min,
     max,
-    acquireTimeout: timeoutOption(name('acquireTimeout'), options.acquireTimeout),
-    idleTimeout: durationOption(name('idleTimeout'), options.idleTimeout, Number.POSITIVE_INFINITY),
+    acquireTimeout:
+      options.acquireTimeout === undefined
+        ? POOL_DEFAULTS.acquireTimeout
+        : timeoutOption(name('acquireTimeout'), options.acquireTimeout),
+    idleTimeout: durationOption(name('idleTimeout'), options.idleTimeout, POOL_DEFAULTS.idleTimeout),
+    maxWaiting: integerOption(name('maxWaiting'), options.maxWaiting, POOL_DEFAULTS.maxWaiting, 0, true),
     clock: clockOption(name('clock'), options.clock),
   };
 }

@@ -1,150 +1,34 @@
 import type { Clock } from '../core/Clock.js';
 import { CircuitOpenError } from '../core/errors.js';
-import { RingBuffer } from '../core/RingBuffer.js';
 import { isCancellation, neverAborts, onAbort } from '../core/signals.js';
-import type { ClockOptions, Work } from '../core/types.js';
-import {
-  assertFunction,
-  clockOption,
-  describe,
-  durationOption,
-  integerOption,
-  optionsBag,
-  signalOption,
-} from '../core/validate.js';
+import type { Work } from '../core/types.js';
+import { assertFunction, optionsBag, signalOption } from '../core/validate.js';
 import { Emitter, type Listener } from '../observe/Emitter.js';
+import {
+  type CircuitBreakerEvents,
+  type CircuitBreakerOptions,
+  type CircuitBreakerRunOptions,
+  type CircuitBreakerStats,
+  type CircuitState,
+  circuitConfig,
+  type Ratio,
+} from './circuitOptions.js';
 
-/** Where a breaker is: 'closed' lets calls through, 'open' fails them fast, 'half-open' lets trial calls through. */
-export type CircuitState = 'closed' | 'open' | 'half-open';
-
-/** Options of {@link CircuitBreaker}. Durations are in milliseconds. */
-export interface CircuitBreakerOptions extends ClockOptions {
-  /**
-   * Consecutive failures that open the circuit: an integer >= 1. Not combinable with `failureRateThreshold`.
-   * @default 5
-   */
-  failureThreshold?: number | undefined;
-  /** How long the circuit stays open before it lets trial calls through, in ms (>= 0). @default 30000 */
-  resetTimeout?: number | undefined;
-  /** Trial calls allowed in the half-open state; that many successes close the circuit. @default 1 */
-  halfOpenMax?: number | undefined;
-  /**
-   * Which errors count as failures. An error it rejects passes through to the caller without counting as a
-   * failure or a success. Cancellations (the call's own signal, `CancelledError`, `AbortError`) never count.
-   * @default every error is a failure
-   */
-  isFailure?: ((error: unknown) => boolean) | undefined;
-  /**
-   * Ratio mode: the failure fraction, in (0, 1], that opens the circuit once at least `minimumCalls` calls
-   * ended within the last `windowMs`. Replaces the consecutive `failureThreshold` rule.
-   * @default undefined (consecutive mode)
-   */
-  failureRateThreshold?: number | undefined;
-  /** Ratio mode only: the sliding window the fraction is measured over, in ms (> 0). @default 60000 */
-  windowMs?: number | undefined;
-  /** Ratio mode only: the fewest calls in the window before the fraction counts (integer >= 1). @default 10 */
-  minimumCalls?: number | undefined;
-}
-
-/** Options of {@link CircuitBreaker.run}. */
-export interface CircuitBreakerRunOptions {
-  /** Passed to `fn`; on abort the call rejects at once with `signal.reason` and counts as a cancellation. */
-  signal?: AbortSignal | undefined;
-}
-
-/** The events of a {@link CircuitBreaker} and their payloads; `duration` is in ms. */
-export interface CircuitBreakerEvents {
-  /** The state changed. */
-  stateChange: { from: CircuitState; to: CircuitState };
-  /** A call succeeded. */
-  success: { duration: number };
-  /** A call failed with an error that counts as a failure. */
-  failure: { error: unknown; duration: number };
-  /** A call was rejected with `CircuitOpenError` without running. */
-  rejected: { state: CircuitState };
-}
-
-/** A snapshot of a {@link CircuitBreaker}. */
-export interface CircuitBreakerStats {
-  state: CircuitState;
-  /** Failures in a row so far (consecutive mode). */
-  consecutiveFailures: number;
-  /** Calls and failures that ended within the last `windowMs` (ratio mode; 0 otherwise). */
-  windowCalls: number;
-  windowFailures: number;
-  /** Trial calls running now (half-open). */
-  trialsRunning: number;
-  /** Totals since the breaker was made. */
-  successes: number;
-  failures: number;
-  rejected: number;
-}
+export type {
+  CircuitBreakerEvents,
+  CircuitBreakerOptions,
+  CircuitBreakerRunOptions,
+  CircuitBreakerStats,
+  CircuitState,
+} from './circuitOptions.js';
 
 /** The state with the data each one needs (cockatiel's InnerState idea). */
 type Inner =
   | { readonly kind: 'closed'; consecutive: number }
-  | { readonly kind: 'open'; readonly openedAt: number }
+  | { readonly kind: 'open'; readonly openedAt: number; readonly isolated: boolean }
   | { readonly kind: 'half-open'; running: number; succeeded: number };
 
 type Outcome = 'success' | 'failure' | 'neutral';
-
-interface Bucket {
-  readonly at: number;
-  calls: number;
-  failures: number;
-}
-
-/** Outcomes of the last `windowMs` ms, merged per clock instant so that memory stays small under load. */
-class OutcomeWindow {
-  readonly #buckets = new RingBuffer<Bucket>();
-  #newest: Bucket | undefined = undefined;
-  calls = 0;
-  failures = 0;
-  constructor(readonly windowMs: number) {}
-
-  add(now: number, failed: boolean): void {
-    this.prune(now);
-    let bucket = this.#newest;
-    if (bucket === undefined || bucket.at !== now) {
-      bucket = { at: now, calls: 0, failures: 0 };
-      this.#buckets.push(bucket);
-      this.#newest = bucket;
-    }
-    bucket.calls++;
-    this.calls++;
-    if (failed) {
-      bucket.failures++;
-      this.failures++;
-    }
-  }
-
-  /** Drops what ended `windowMs` or more ago. */
-  prune(now: number): void {
-    for (
-      let b = this.#buckets.peek();
-      b !== undefined && now - b.at >= this.windowMs;
-      b = this.#buckets.peek()
-    ) {
-      this.#buckets.shift();
-      this.calls -= b.calls;
-      this.failures -= b.failures;
-      if (b === this.#newest) this.#newest = undefined;
-    }
-  }
-
-  clear(): void {
-    this.#buckets.clear();
-    this.#newest = undefined;
-    this.calls = 0;
-    this.failures = 0;
-  }
-}
-
-interface Ratio {
-  readonly threshold: number;
-  readonly minimumCalls: number;
-  readonly window: OutcomeWindow;
-}
 
 /**
  * A circuit breaker (cockatiel's CircuitBreakerPolicy, the guides' failing-service guard): after too many
@@ -157,6 +41,8 @@ interface Ratio {
  * more. The half-open state is computed from `clock.now()` when the breaker is next used or read, so a breaker
  * holds no timer and needs no disposal. Outcomes of calls that started before the latest state change only
  * feed the events, never the state.
+ *
+ * Manual control: `isolate()` holds the circuit open until `reset()`; `reset()` closes it from any state.
  *
  * @example
  * ```ts
@@ -182,21 +68,25 @@ export class CircuitBreaker {
 
   /** @throws TypeError or RangeError for bad options, naming the option and value. */
   constructor(options?: CircuitBreakerOptions) {
-    const o = optionsBag('CircuitBreaker options', options);
-    const name = (key: string) => `CircuitBreaker options.${key}`;
-    this.#failureThreshold = integerOption(name('failureThreshold'), o.failureThreshold, 5, 1);
-    this.#resetTimeout = durationOption(name('resetTimeout'), o.resetTimeout, 30_000);
-    this.#halfOpenMax = integerOption(name('halfOpenMax'), o.halfOpenMax, 1, 1);
-    if (o.isFailure !== undefined) assertFunction(name('isFailure'), o.isFailure);
-    this.#isFailure = o.isFailure;
-    this.#clock = clockOption(name('clock'), o.clock);
-    this.#ratio = ratioOption(o);
+    const c = circuitConfig(options);
+    this.#failureThreshold = c.failureThreshold;
+    this.#resetTimeout = c.resetTimeout;
+    this.#halfOpenMax = c.halfOpenMax;
+    this.#isFailure = c.isFailure;
+    this.#clock = c.clock;
+    this.#ratio = c.ratio;
   }
 
   /** The current state; turns 'open' into 'half-open' once `resetTimeout` has passed. */
   get state(): CircuitState {
     this.#poll();
     return this.#state.kind;
+  }
+
+  /** Whether `isolate()` holds the circuit open (until `reset()`); `state` then reads 'open'. */
+  get isolated(): boolean {
+    const s = this.#state;
+    return s.kind === 'open' && s.isolated;
   }
 
   /**
@@ -277,6 +167,38 @@ export class CircuitBreaker {
     });
   }
 
+  /**
+   * Opens the circuit and holds it open until `reset()`: calls fail fast with `CircuitOpenError`, and
+   * `resetTimeout` never turns it half-open (cockatiel's `isolate()`; for maintenance windows, or a
+   * dependency known to be down). Emits `stateChange` unless the circuit was already open. Calls under way
+   * finish, but their outcomes no longer count. Isolating an isolated circuit does nothing.
+   * @example
+   * ```ts
+   * breaker.isolate(); // the payment provider announced maintenance
+   * // ...
+   * breaker.reset(); // back in service
+   * ```
+   */
+  isolate(): void {
+    this.#poll();
+    const s = this.#state;
+    if (s.kind === 'open' && s.isolated) return;
+    this.#transition({ kind: 'open', openedAt: this.#clock.now(), isolated: true });
+  }
+
+  /**
+   * Closes the circuit, whatever its state (isolated, open or half-open), and forgets the failures counted so
+   * far: the next calls run normally. Emits `stateChange` unless it was already closed. Calls under way finish,
+   * but their outcomes no longer count.
+   * @example
+   * ```ts
+   * breaker.reset();
+   * ```
+   */
+  reset(): void {
+    this.#transition({ kind: 'closed', consecutive: 0 });
+  }
+
   /** A fresh snapshot of the state and the counters. */
   stats(): CircuitBreakerStats {
     this.#poll();
@@ -307,9 +229,11 @@ export class CircuitBreaker {
     this.#rejected++;
     this.#events.emit('rejected', { state: s.kind });
     return new CircuitOpenError(
-      s.kind === 'open'
-        ? `The circuit is open; the call was rejected without running. It lets a trial call through in ${Math.max(0, this.#resetTimeout - (this.#clock.now() - s.openedAt))} ms.`
-        : `The circuit is half-open and its ${this.#halfOpenMax} trial call(s) are under way; the call was rejected without running.`,
+      s.kind === 'open' && s.isolated
+        ? 'The circuit is isolated (held open by isolate()); the call was rejected without running. Call reset() to close it.'
+        : s.kind === 'open'
+          ? `The circuit is open; the call was rejected without running. It lets a trial call through in ${Math.max(0, this.#resetTimeout - (this.#clock.now() - s.openedAt))} ms.`
+          : `The circuit is half-open and its ${this.#halfOpenMax} trial call(s) are under way; the call was rejected without running.`,
     );
   }
 
@@ -328,7 +252,7 @@ export class CircuitBreaker {
     const s = this.#state;
     if (s.kind === 'half-open') {
       s.running--;
-      if (outcome === 'failure') this.#transition({ kind: 'open', openedAt: now });
+      if (outcome === 'failure') this.#transition({ kind: 'open', openedAt: now, isolated: false });
       else if (outcome === 'success' && ++s.succeeded >= this.#halfOpenMax)
         this.#transition({ kind: 'closed', consecutive: 0 });
       return;
@@ -339,51 +263,26 @@ export class CircuitBreaker {
       ratio.window.add(now, outcome === 'failure');
       const { calls, failures } = ratio.window;
       if (calls >= ratio.minimumCalls && failures / calls >= ratio.threshold)
-        this.#transition({ kind: 'open', openedAt: now });
+        this.#transition({ kind: 'open', openedAt: now, isolated: false });
       return;
     }
     s.consecutive = outcome === 'failure' ? s.consecutive + 1 : 0;
-    if (s.consecutive >= this.#failureThreshold) this.#transition({ kind: 'open', openedAt: now });
+    if (s.consecutive >= this.#failureThreshold)
+      this.#transition({ kind: 'open', openedAt: now, isolated: false });
   }
 
   /** The lazy half of the state machine: open turns half-open once `resetTimeout` has passed. */
   #poll(): void {
     const s = this.#state;
-    if (s.kind === 'open' && this.#clock.now() - s.openedAt >= this.#resetTimeout)
+    if (s.kind === 'open' && !s.isolated && this.#clock.now() - s.openedAt >= this.#resetTimeout)
       this.#transition({ kind: 'half-open', running: 0, succeeded: 0 });
   }
 
   #transition(next: Inner): void {
     const from = this.#state.kind;
+    if (next.kind !== 'half-open') this.#ratio?.window.clear();
     this.#state = next;
     this.#generation++;
-    if (next.kind === 'open') this.#ratio?.window.clear();
-    this.#events.emit('stateChange', { from, to: next.kind });
+    if (from !== next.kind) this.#events.emit('stateChange', { from, to: next.kind });
   }
-}
-
-function ratioOption(o: Partial<CircuitBreakerOptions>): Ratio | undefined {
-  const name = (key: string) => `CircuitBreaker options.${key}`;
-  const threshold = o.failureRateThreshold;
-  if (threshold === undefined) {
-    for (const key of ['windowMs', 'minimumCalls'] as const)
-      if (o[key] !== undefined)
-        throw new TypeError(`${name(key)} applies only in ratio mode; set failureRateThreshold as well.`);
-    return undefined;
-  }
-  if (typeof threshold !== 'number')
-    throw new TypeError(`${name('failureRateThreshold')} must be a number, got ${describe(threshold)}.`);
-  if (!(threshold > 0 && threshold <= 1))
-    throw new RangeError(
-      `${name('failureRateThreshold')} must be a fraction in (0, 1], got ${describe(threshold)}.`,
-    );
-  if (o.failureThreshold !== undefined)
-    throw new TypeError(
-      `${name('failureThreshold')} and failureRateThreshold are two modes; give one of them, not both.`,
-    );
-  const windowMs = durationOption(name('windowMs'), o.windowMs, 60_000);
-  if (windowMs === 0 || !Number.isFinite(windowMs))
-    throw new RangeError(`${name('windowMs')} must be a finite number > 0 ms, got ${describe(windowMs)}.`);
-  const minimumCalls = integerOption(name('minimumCalls'), o.minimumCalls, 10, 1);
-  return { threshold, minimumCalls, window: new OutcomeWindow(windowMs) };
 }

@@ -48,7 +48,7 @@ describe('PyFerris async-operations examples', () => {
       timedOut: true,
     });
     expect(output()).toContain('Task result: Completed after 40 ms');
-    expect(output()).toMatch(/Task too_slow is rejected: .*timed out after 10 ms/);
+    expect(output()).toMatch(/\[expected\] Task too_slow is rejected: .*timed out after 10 ms/);
   });
 
   it('04 parallel map fetches every loopback /delay URL', async () => {
@@ -95,8 +95,8 @@ describe('PyFerris async-operations examples', () => {
     expect(onErrorItems).toEqual([0, 3, 6, 9]);
     expect(output()).toContain('Successful operations: 6');
     expect(output()).toContain('Failed operations: 4');
-    expect(output()).toContain('  Item 9: Item 9 caused an error');
-    expect(output()).toContain('stopOnError: false rejected with 4 errors');
+    expect(output()).toContain('  [expected] Item 9: Item 9 caused an error');
+    expect(output()).toContain('[expected] stopOnError: false rejected with 4 errors');
   });
 
   it('08 rate limiting never runs more than 3 operations at once and throttles through a limiter', async () => {
@@ -185,8 +185,8 @@ describe('PyFerris async-operations examples', () => {
     expect(results.find((r) => r.item === 7)).toMatchObject({ attempts: 1, error: 'Invalid value: 7' });
     expect(results.find((r) => r.item === 4)).toMatchObject({ result: 8, attempts: 1 });
     expect(output()).toContain('Results: 14 success, 4 network errors, 2 value errors, 0 unknown errors');
-    expect(output()).toContain('WARNING:robust:Connection error for item 5 after 3 attempts');
-    expect(output()).toContain('ERROR:robust:Value error for item 14: Invalid value: 14');
+    expect(output()).toContain('[expected] WARNING:robust:Connection error for item 5 after 3 attempts');
+    expect(output()).toContain('[expected] ERROR:robust:Value error for item 14: Invalid value: 14');
   });
 
   it('16 best practices bound concurrency and drop failed items, with a semaphore or maxConcurrent', async () => {
@@ -198,7 +198,7 @@ describe('PyFerris async-operations examples', () => {
       viaOption: squares,
       optionPeak: 3,
     });
-    expect(output()).toContain('Error processing three: not a number: "three"');
+    expect(output()).toContain('[expected] Error processing three: not a number: "three"');
   });
 
   it('17 resource management closes the session and the server when the block exits', async () => {

@@ -51,6 +51,10 @@ describe('essential guide examples', () => {
     expect(requests).toBe(8);
     expect(connections).toBeLessThan(7); // 7 requests reached the server, some over a reused connection
     expect(output()).toContain('One session sent all 8 requests over');
+    // The deliberate failures say they are expected; the successes do not.
+    expect(output()).toMatch(/\[expected\] http:\/\/127\.0\.0\.1:\d+\/: failed \(.*ECONNREFUSED/);
+    expect(output()).toContain("[expected] safe_fetch serverError: { error: 'HTTP 503' }");
+    expect(output()).toMatch(/^safe_fetch json:/m);
   });
 
   it('03 producer/consumer processes every item, then the pipeline stops its workers', async () => {
@@ -104,7 +108,7 @@ describe('essential guide examples', () => {
       'Connecting to postgres://replica',
       'Disconnecting from postgres://replica',
       'Disconnecting from postgres://primary',
-      'The block threw "query failed halfway"; both connections were closed first',
+      '[expected] The block threw "query failed halfway"; both connections were closed first',
       'Database stopped',
       'Maintenance while the database is stopped',
       'Database started',
@@ -148,7 +152,7 @@ describe('essential guide examples', () => {
     expect((results[4] as Error).message).toBe('Database missing_db does not exist');
     expect(busy).toMatchObject({ running: 3, queued: 2 });
     expect(stats).toMatchObject({ completed: 4, failed: 1, running: 0, queued: 0 });
-    expect(output()).toContain('Task failed: Database missing_db does not exist');
+    expect(output()).toContain('[expected] Task failed: Database missing_db does not exist');
   });
 
   it('10 web scraper reports successes, failures and the words it read', async () => {
@@ -160,7 +164,7 @@ describe('essential guide examples', () => {
       '/articles/14',
     ]);
     expect(results[0]).toMatchObject({ title: 'Article 1', wordCount: 5, success: true });
-    expect(output()).toContain('Failed: /articles/7 (HTTP 404), /articles/14 (HTTP 404)');
+    expect(output()).toContain('[expected] Failed: /articles/7 (HTTP 404), /articles/14 (HTTP 404)');
   });
 
   it('11 async vs sync gets the same results, and only blocking starves a timer', async () => {
@@ -209,6 +213,9 @@ describe('patterns guide examples', () => {
       slow: 'Operation timed out',
       stoppedBy: ['TimeoutError', 'TimeoutError'],
     });
+    expect(output()).toContain('[expected] slow: Operation timed out');
+    expect(output()).toMatch(/^fast: fast result$/m);
+    expect(output()).toContain('[expected] The long operations were stopped by: TimeoutError, TimeoutError');
   });
 
   it('02 gather keeps errors in place when safe, and a task group fails fast when strict', async () => {
@@ -224,7 +231,7 @@ describe('patterns guide examples', () => {
     expect((strictError as HttpError).status).toBe(500);
     expect(cancelled).toEqual(['/delay/300']);
     expect(groupErrors).toEqual([strictError]);
-    expect(output()).toContain('Task failed: GET /status/500 answered HTTP 500');
+    expect(output()).toContain('[expected] Task failed: GET /status/500 answered HTTP 500');
   });
 
   it('03 semaphore client never has more than 3 requests in flight', async () => {
@@ -253,6 +260,7 @@ describe('patterns guide examples', () => {
     expect(rows[4]?.cause).toBe('still failing');
     expect(rows[5]?.cause).toBe('insufficient funds');
     expect(allFerris).toBe(true);
+    expect(output()).toContain('[expected] open circuit: CircuitOpenError (a FerrisError)');
   });
 
   it('05 retry recovers a flaky endpoint, gives up with RetryError, and skips client errors', async () => {
@@ -271,6 +279,9 @@ describe('patterns guide examples', () => {
       '/down: attempt 1 failed (GET /down answered HTTP 503), retrying in 5 ms',
       '/down: attempt 2 failed (GET /down answered HTTP 503), retrying in 10 ms',
     ]);
+    for (const line of log) expect(output()).toContain(`[expected] ${line}`);
+    expect(output()).toContain('[expected] /down gave up: RetryError with 3 errors');
+    expect(output()).toContain('[expected] /status/404 was not retried: HttpError');
   });
 
   it('06 connection pool serves 20 queries with 5 connections and closes them all', async () => {
@@ -286,7 +297,7 @@ describe('patterns guide examples', () => {
     expect(after).toMatchObject({ size: 0, borrowed: 0, created: 5, destroyed: 5 });
     expect(openAfterClose).toBe(0);
     expect(afterClose).toBe(true);
-    expect(output()).toContain('acquire() after close(): PoolClosedError');
+    expect(output()).toContain('[expected] acquire() after close(): PoolClosedError');
   });
 
   it('07 batching sends 1000 items in 10 calls, 5 at a time, and groups single calls', async () => {
@@ -323,6 +334,11 @@ describe('composition example', () => {
     expect(breaker).toMatchObject({ rejected: 2, failures: 9 });
     expect(output()).toContain('16 calls (12 items + 4 retries); the server saw 16');
     expect(output()).toMatch(/Pool after close: \{[^}]*destroyed: [1-4]/);
+    expect(output()).toContain(
+      '[expected] item 2: attempt 1 failed (GET /items/2 answered HTTP 503), retrying',
+    );
+    expect(output()).toContain('[expected] item 101: CircuitOpenError (breaker open)');
+    expect(output()).toMatch(/^ {2}item 103|After recovery: item 103/m);
   });
 });
 
