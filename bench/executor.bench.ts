@@ -13,6 +13,7 @@ import {
   heapAfterGc,
   intFlag,
   loadFerris,
+  loadReport,
   main,
   parseFlags,
   settle,
@@ -33,6 +34,23 @@ async function implementation(impl: string): Promise<(concurrency: number) => Ru
       return (concurrency) => {
         const executor = new AsyncExecutor({ maxWorkers: concurrency });
         return { submit: (fn) => executor.submitAsync(fn), close: () => executor.shutdown() };
+      };
+    }
+    case 'ferris-recorder': {
+      // The same executor with a Recorder of ferris/report attached: what observing every task costs.
+      const { AsyncExecutor } = await loadFerris();
+      const { Recorder } = await loadReport();
+      return (concurrency) => {
+        const executor = new AsyncExecutor({ maxWorkers: concurrency });
+        const recorder = new Recorder();
+        recorder.attach(executor);
+        return {
+          submit: (fn) => executor.submitAsync(fn),
+          close: async () => {
+            await executor.shutdown();
+            recorder.close();
+          },
+        };
       };
     }
     case 'p-queue':

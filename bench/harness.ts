@@ -51,6 +51,18 @@ export async function loadFerris(flags: Flags = parseFlags()): Promise<typeof im
   return (await import(entry.href)) as typeof import('../src/index.js');
 }
 
+/** `ferris/report` from the same place as {@link loadFerris}. */
+export async function loadReport(
+  flags: Flags = parseFlags(),
+): Promise<typeof import('../src/report/index.js')> {
+  const source = flags.source ?? 'dist';
+  const entry = new URL(
+    source === 'dist' ? '../dist/report/index.js' : '../src/report/index.ts',
+    import.meta.url,
+  );
+  return (await import(entry.href)) as typeof import('../src/report/index.js');
+}
+
 /** Runs a full GC when the process was started with `--expose-gc`. */
 export function collect(): void {
   globalThis.gc?.();

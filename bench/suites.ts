@@ -120,6 +120,7 @@ const executor: Suite = {
     return [
       { impl: 'limiter', label: 'hand-written p-limit-style limiter (floor)', group, flags, floor: true },
       { impl: 'ferris', label: 'ferris AsyncExecutor.submitAsync', group, flags, ferris: true },
+      { impl: 'ferris-recorder', label: 'ferris, with a Recorder attached', group, flags, ferris: true },
       { impl: 'p-queue', label: 'p-queue add', group, flags },
     ];
   },
@@ -133,6 +134,17 @@ const executor: Suite = {
         if (ferris === undefined || peer === undefined) return undefined;
         const speedup = peer.median / ferris.median;
         return { value: `${fmt(speedup)}x`, pass: speedup >= 3 };
+      },
+    },
+    {
+      group: 'c=16',
+      text: 'a Recorder adds <= 300 ns per task',
+      judge(rows) {
+        const ferris = rows.get('ferris');
+        const recorded = rows.get('ferris-recorder');
+        if (ferris === undefined || recorded === undefined) return undefined;
+        const extra = recorded.median - ferris.median;
+        return { value: `${fmt(extra, 0)} ns`, pass: extra <= 300 };
       },
     },
     {
