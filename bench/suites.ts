@@ -211,4 +211,38 @@ const queue: Suite = {
 };
 
 /** Every suite, in the order they run. */
-export const suites: readonly Suite[] = [map, executor, semaphore, queue];
+const streamSizes = (quick: boolean) => ({ n: quick ? 1_000_000 : 10_000_000, concurrency: 64 });
+
+const stream: Suite = {
+  name: 'stream',
+  file: 'bench/stream.bench.ts',
+  title: (quick) => {
+    const { n, concurrency } = streamSizes(quick);
+    return `stream: ${n.toLocaleString('en-US')} items of an async generator at concurrency ${concurrency}, read in order`;
+  },
+  unit: 'ns/item',
+  needs: 'src/parallel/asyncParallelMapStream.ts',
+  metrics: [{ key: 'heapGrowthMB', header: 'heap growth MB', digits: 1 }],
+  rows(quick) {
+    const flags = streamSizes(quick);
+    const group = 'c=64';
+    return [
+      { impl: 'pipeline', label: 'hand-written bounded pipeline (floor)', group, flags, floor: true },
+      { impl: 'ferris', label: 'ferris asyncParallelMapStream', group, flags, ferris: true },
+    ];
+  },
+  targets: [
+    withinFloor('c=64', 'pipeline', 1.5),
+    {
+      group: 'c=64',
+      text: '< 10 MB heap growth from item n/10 to n',
+      judge(rows) {
+        const growth = rows.get('ferris')?.metrics.heapGrowthMB;
+        if (growth === undefined) return undefined;
+        return { value: `${fmt(growth, 1)} MB`, pass: growth < 10 };
+      },
+    },
+  ],
+};
+
+export const suites: readonly Suite[] = [map, executor, semaphore, queue, stream];

@@ -6,6 +6,7 @@ import { RunLife, type RunOutcome } from '../core/RunLife.js';
 import type { ItemWork, MapProgress, Source } from '../core/types.js';
 import { WaitList } from '../core/WaitList.js';
 import { MapOutcomes } from './MapOutcomes.js';
+import { OrderedResults } from './OrderedResults.js';
 import { Puller } from './pull.js';
 
 /** The checked options of one stream. @internal */
@@ -51,7 +52,7 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
   #running = 0;
   #nextIndex = 0;
   #yieldIndex = 0;
-  readonly #byIndex: Map<number, R> | undefined;
+  readonly #byIndex: OrderedResults<R> | undefined;
   readonly #inOrder: RingBuffer<R> | undefined;
   readonly #readers = new WaitList<IteratorResult<R, undefined>>();
   /** The run is over: only unread results, then `done` or `#error`, are left to hand out. */
@@ -67,7 +68,7 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
     this.#fn = fn;
     this.#items = items;
     this.#config = config;
-    if (config.ordered) this.#byIndex = new Map();
+    if (config.ordered) this.#byIndex = new OrderedResults(config.buffer);
     else this.#inOrder = new RingBuffer();
   }
 
@@ -174,12 +175,10 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
   #take(): R | typeof NONE {
     const byIndex = this.#byIndex;
     if (byIndex !== undefined) {
-      const i = this.#yieldIndex;
-      if (!byIndex.has(i)) return NONE;
-      const value = byIndex.get(i) as R;
-      byIndex.delete(i);
-      this.#yieldIndex = i + 1;
-      return value;
+      const value = byIndex.take(this.#yieldIndex);
+      if (value === OrderedResults.EMPTY) return NONE;
+      this.#yieldIndex++;
+      return value as R;
     }
     const inOrder = this.#inOrder!;
     return inOrder.size === 0 ? NONE : (inOrder.shift() as R);
