@@ -4,10 +4,10 @@ import { CancelledError } from '../core/errors.js';
 import { RingBuffer } from '../core/RingBuffer.js';
 import { RunLife, type RunOutcome } from '../core/RunLife.js';
 import type { ItemWork, MapProgress, Source } from '../core/types.js';
-import { WaitList } from '../core/WaitList.js';
 import { MapOutcomes } from './MapOutcomes.js';
 import { OrderedResults } from './OrderedResults.js';
 import { Puller } from './pull.js';
+import { Readers } from './Readers.js';
 
 /** The checked options of one stream. @internal */
 export interface MapStreamConfig {
@@ -54,7 +54,7 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
   #yieldIndex = 0;
   readonly #byIndex: OrderedResults<R> | undefined;
   readonly #inOrder: RingBuffer<R> | undefined;
-  readonly #readers = new WaitList<IteratorResult<R, undefined>>();
+  readonly #readers = new Readers<IteratorResult<R, undefined>>();
   /** The run is over: only unread results, then `done` or `#error`, are left to hand out. */
   #ended = false;
   /** The error to hand to the next reader once the stream ended (NONE: none). */
@@ -90,7 +90,7 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
       this.#error = NONE;
       return Promise.reject(error);
     }
-    return this.#readers.wait(undefined, this.#config.clock, undefined);
+    return this.#readers.wait();
   }
 
   /**
@@ -284,12 +284,7 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
     this.#ended = true;
     this.#error = error;
     this.#check();
-    for (let reader = this.#readers.shift(); reader !== undefined; reader = this.#readers.shift()) {
-      if (this.#error === NONE) reader.resolve(DONE);
-      else {
-        reader.reject(this.#error);
-        this.#error = NONE;
-      }
-    }
+    if (this.#error !== NONE && this.#readers.rejectFirst(this.#error)) this.#error = NONE;
+    this.#readers.resolveAll(DONE);
   }
 }
