@@ -325,10 +325,14 @@ export class RedisSemaphore {
     if (this.#subscribing !== undefined) return this.#subscribing;
     const sub = this.#redis.duplicate({ enableOfflineQueue: true, maxRetriesPerRequest: null });
     this.#subscriber = sub;
-    sub.on('message', () => {
+    const wake = (): void => {
       if (this.#asking) this.#again = true;
       else this.#ask();
-    });
+    };
+    sub.on('message', wake);
+    // Redis went away: the head asks at once, so that with a fail-fast connection every waiter learns it now
+    // (RedisUnavailableError) instead of at its next retry.
+    sub.on('close', wake);
     this.#subscribing = sub.subscribe(this.#channel).then(ignore, (error: unknown) => {
       // Try to subscribe again on the next wait.
       this.#subscriber = undefined;

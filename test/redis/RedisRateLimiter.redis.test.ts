@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisRateLimiter, TimeoutError } from '../../src/redis/index.js';
-import { outputOf, runFixture } from './support/child.js';
+import { lineOf, outputOf, runFixture } from './support/child.js';
 import { type RedisServer, startRedisServer } from './support/redisServer.js';
 
 let server: RedisServer;
@@ -101,11 +101,14 @@ describe('RedisRateLimiter', () => {
     const rate = 10;
     const burst = 10;
     const duration = 5000;
-    const startAt = Date.now() + 3000;
     const children = Array.from({ length: 4 }, () =>
-      runFixture('limiterClient.ts', [server.port, k, rate, startAt, duration]),
+      runFixture('limiterClient.ts', [server.port, k, rate, duration]),
     );
-    const outputs = await Promise.all(children.map(outputOf));
+    const done = children.map(outputOf);
+    await Promise.all(children.map((child) => lineOf(child, /^ready$/)));
+    const startAt = Date.now() + 300;
+    for (const child of children) child.stdin?.end(`${startAt}\n`);
+    const outputs = (await Promise.all(done)).map((out) => out.slice(out.indexOf('\n') + 1));
     const grants = outputs.flatMap((out) => JSON.parse(out) as number[]).sort((x, y) => x - y);
     for (const out of outputs) expect((JSON.parse(out) as number[]).length).toBeGreaterThan(0);
     // Past the initial burst, the admitted rate is 10/s within 5%.

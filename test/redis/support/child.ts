@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 export function runFixture(name: string, args: readonly (string | number)[]): ChildProcess {
   const file = fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
   return spawn(process.execPath, ['--import', 'tsx', file, ...args.map(String)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
 }
 
