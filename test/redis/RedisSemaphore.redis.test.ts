@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisServer, startRedisServer } from '../../examples/support/redisServer.js';
 import { CancelledError, RedisSemaphore, TimeoutError } from '../../src/redis/index.js';
 import { lineOf, runFixture } from './support/child.js';
-import { type RedisServer, startRedisServer } from './support/redisServer.js';
 
 let server: RedisServer;
 let shared: Redis;

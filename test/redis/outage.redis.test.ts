@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RedisServer, startRedisServer } from '../../examples/support/redisServer.js';
 import {
   DistributedExecutor,
   RedisRateLimiter,
@@ -6,7 +7,6 @@ import {
   RedisUnavailableError,
   TimeoutError,
 } from '../../src/redis/index.js';
-import { type RedisServer, startRedisServer } from './support/redisServer.js';
 
 let server: RedisServer;
 

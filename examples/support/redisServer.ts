@@ -1,5 +1,5 @@
 /**
- * A throwaway `redis-server` for the `*.redis.test.ts` files and the benchmark: started on a free loopback
+ * A throwaway `redis-server` for the scale-out example, the `*.redis.test.ts` files and the benchmark: started on a free loopback
  * port with no persistence, waited for until it answers PING, and stopped (or restarted on the same port)
  * by the test itself. Nothing assumes a Redis is already running.
  */
