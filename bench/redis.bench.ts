@@ -112,7 +112,10 @@ main(async () => {
         // Start reading the events stream at its last id, read before any job is added: from '$' the reader
         // would miss the jobs that finish during its first round trip.
         const reader = new Redis(connection);
-        const last = (await reader.xrevrange(`bull:${name}:events`, '+', '-', 'COUNT', 1)) as [string, string[]][];
+        const last = (await reader.xrevrange(`bull:${name}:events`, '+', '-', 'COUNT', 1)) as [
+          string,
+          string[],
+        ][];
         await reader.quit();
         const events = new QueueEvents(name, { connection, lastEventId: last[0]?.[0] ?? '0-0' });
         await events.waitUntilReady();

@@ -28,8 +28,8 @@ export interface QueueRateLimit {
 /** Options of {@link DistributedExecutor}. */
 export interface DistributedExecutorOptions {
   /**
-   * An ioredis instance (shared: never closed by Ferris, duplicated for BullMQ's blocking clients) or ioredis
-   * options such as `{ host, port }` (Ferris owns those connections). `keyPrefix` is not allowed (BullMQ
+   * An ioredis instance (shared: never closed by Ferris, duplicated for BullMQ's blocking clients), or ioredis
+   * options such as `{ host, port }` or a `redis://` URL (Ferris owns those connections). `keyPrefix` is not allowed (BullMQ
    * rejects it): use `prefix`. Required.
    */
   connection: RedisConnection;

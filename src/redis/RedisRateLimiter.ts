@@ -7,7 +7,7 @@ import { ConnectionHandle, type RedisConnection, Script, unavailable } from './c
 
 /** Options of {@link RedisRateLimiter}. */
 export interface RedisRateLimiterOptions extends ClockOptions {
-  /** An ioredis instance (shared: never closed by Ferris) or ioredis options (Ferris owns that connection). Required. */
+  /** An ioredis instance (shared: never closed by Ferris), or ioredis options or a `redis://` URL (Ferris owns that connection). Required. */
   connection: RedisConnection;
   /** The Redis key of the bucket: every limiter with this key, in any process, shares one rate. Required. */
   key: string;

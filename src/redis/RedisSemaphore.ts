@@ -10,7 +10,7 @@ import { keyOption } from './RedisRateLimiter.js';
 
 /** Options of {@link RedisSemaphore}. */
 export interface RedisSemaphoreOptions extends ClockOptions {
-  /** An ioredis instance (shared: never closed by Ferris) or ioredis options (Ferris owns that connection). Required. */
+  /** An ioredis instance (shared: never closed by Ferris), or ioredis options or a `redis://` URL (Ferris owns that connection). Required. */
   connection: RedisConnection;
   /** The Redis key of the semaphore: every semaphore with this key, in any process, shares its permits. Required. */
   key: string;
@@ -40,7 +40,7 @@ const DEFAULTS = { lease: 30_000 } as const;
 
 const acquireScript = new Script('semaphoreAcquire.lua', 1);
 const renewScript = new Script('semaphoreRenew.lua', 1);
-const releaseScript = new Script('semaphoreRelease.lua', 2);
+const releaseScript = new Script('semaphoreRelease.lua', 1);
 
 function ignore(): void {}
 
@@ -370,7 +370,7 @@ export class RedisSemaphore {
 
   async #give(ids: string[]): Promise<void> {
     try {
-      await releaseScript.run(this.#redis.ready(), [this.#key, this.#channel], ids);
+      await releaseScript.run(this.#redis.ready(), [this.#key], [this.#channel, ...ids]);
     } catch (error) {
       throw unavailable(error);
     }

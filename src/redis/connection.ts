@@ -7,9 +7,10 @@ import { describe } from '../core/validate.js';
 
 /**
  * How every `ferris/redis` class reaches Redis: a shared ioredis instance (the caller's: Ferris never closes
- * it), or ioredis options such as `{ host, port }` (Ferris opens that connection and closes it in `close()`).
+ * it), or ioredis options such as `{ host, port }` or a `redis://host:port` URL (Ferris opens that connection
+ * and closes it in `close()`).
  */
-export type RedisConnection = Redis | RedisOptions;
+export type RedisConnection = Redis | RedisOptions | string;
 
 /**
  * The settings of every connection Ferris opens for commands: no offline queue and one retry, so that a
@@ -17,6 +18,18 @@ export type RedisConnection = Redis | RedisOptions;
  * 72 s), while the client keeps reconnecting in the background so work resumes when Redis is back.
  */
 const FAIL_FAST: RedisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1 };
+
+/** The ioredis options of a `redis://[user:password@]host[:port][/db]` URL (`rediss://` for TLS). */
+function urlOptions(url: string): RedisOptions {
+  const u = new URL(url);
+  const options: RedisOptions = { host: u.hostname, port: u.port === '' ? 6379 : Number(u.port) };
+  if (u.username !== '') options.username = decodeURIComponent(u.username);
+  if (u.password !== '') options.password = decodeURIComponent(u.password);
+  const db = u.pathname.slice(1);
+  if (db !== '') options.db = Number(db);
+  if (u.protocol === 'rediss:') options.tls = {};
+  return options;
+}
 
 /** Whether `value` looks like an ioredis client (a `Redis` or a `Cluster`) rather than options for one. */
 function isClient(value: object): value is Redis {
@@ -39,14 +52,17 @@ export class ConnectionHandle {
   /** Until an owned client is first ready: settles when it connects or fails to. */
   #first: Promise<void> | undefined = undefined;
 
-  constructor(where: string, connection: unknown) {
+  constructor(where: string, given: unknown) {
+    let connection = given;
     if (connection === undefined)
       throw new TypeError(
         `${where} options.connection is required: an ioredis instance or options such as { host, port }.`,
       );
+    if (typeof connection === 'string' && /^rediss?:\/\//.test(connection))
+      connection = { ...urlOptions(connection) };
     if (connection === null || typeof connection !== 'object')
       throw new TypeError(
-        `${where} options.connection must be an ioredis instance or ioredis options, got ${describe(connection)}.`,
+        `${where} options.connection must be an ioredis instance, ioredis options or a redis:// URL, got ${describe(connection)}.`,
       );
     if (isClient(connection)) {
       this.client = connection;

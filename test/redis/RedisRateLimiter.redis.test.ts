@@ -44,11 +44,11 @@ describe('RedisRateLimiter', () => {
     expect((await limiter.stats()).tokens).toBeLessThan(1);
   });
 
-  it('shares one bucket between every limiter with the same key', async () => {
+  it('shares one bucket between every limiter with the same key, on a shared client or its own', async () => {
     const k = key();
     const a = new RedisRateLimiter({ connection: shared, key: k, rate: 2, per: 60_000 });
     const b = new RedisRateLimiter({
-      connection: { host: server.host, port: server.port },
+      connection: server.url,
       key: k,
       rate: 2,
       per: 60_000,

@@ -60,6 +60,22 @@ describe('RedisSemaphore', () => {
     await b.close();
   });
 
+  it('wakes waiters through a shared client with a keyPrefix too', async () => {
+    const prefixed = new Redis({ host: server.host, port: server.port, keyPrefix: 'app:' });
+    const k = key();
+    const a = new RedisSemaphore({ connection: prefixed, key: k, permits: 1 });
+    const b = new RedisSemaphore({ connection: prefixed, key: k, permits: 1 });
+    const held = await a.acquire();
+    // Far shorter than the lease: only the release announcement can wake it in time.
+    const waiting = b.acquire({ timeout: 3000 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await held.release();
+    await (await waiting).release();
+    await a.close();
+    await b.close();
+    await prefixed.quit();
+  });
+
   it('serves the waiters of one process first come, first served', async () => {
     const sem = new RedisSemaphore({ connection: shared, key: key(), permits: 1 });
     const first = await sem.acquire();
