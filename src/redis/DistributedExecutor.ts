@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Queue, QueueEvents, Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { ExecutorShutdownError } from '../core/errors.js';
 import { neverAborts, onAbort } from '../core/signals.js';
 import type { Source, WaitOptions } from '../core/types.js';
@@ -123,7 +124,6 @@ export class DistributedExecutor {
   readonly #handlers = new Map<string, JobHandler<never, unknown>>();
   readonly #pending = new Map<string, Pending>();
   #producer: Promise<Queue> | undefined = undefined;
-  #events: QueueEvents | undefined = undefined;
   #worker: Worker | undefined = undefined;
   #closed = false;
 
@@ -256,11 +256,15 @@ export class DistributedExecutor {
     this.#failPending(new ExecutorShutdownError(`DistributedExecutor "${this.#name}" was closed.`));
     const worker = this.#worker;
     const producer = this.#producer;
-    await Promise.all([
-      worker?.close().catch(ignore),
-      this.#events?.close().catch(ignore),
+    // With Redis unreachable a graceful close would wait for a reconnect that may never come: do not wait for
+    // running handlers (their outcomes could not be recorded anyway), and drop the connections at once.
+    const down = this.#redis.client.status !== 'ready';
+    const closing = Promise.all([
+      worker?.close(down).catch(ignore),
       producer?.then((queue) => queue.close()).catch(ignore),
     ]);
+    if (down) await this.#redis.close();
+    await closing;
     await this.#redis.close();
   }
 
@@ -328,9 +332,9 @@ export class DistributedExecutor {
   }
 
   /**
-   * The producer's side, made on first use: the queue, and one `QueueEvents` that reads the events stream
-   * from its last id read before any job is added (starting from '$' would miss jobs finishing during its
-   * first round trip), dispatching each job's outcome to its waiter.
+   * The producer's side, made on first use: the queue, and one reader of the queue's events stream that starts
+   * from the stream's last id, read before any job is added (starting from '$' would miss the jobs finishing
+   * during its first round trip), dispatching each job's outcome to its waiter.
    */
   #startProducer(): Promise<Queue> {
     this.#producer ??= (async () => {
@@ -346,7 +350,10 @@ export class DistributedExecutor {
       queue.on('error', ignore);
       // Many jobs wait on one queue at once: BullMQ adds a listener per waiting job in some paths.
       queue.setMaxListeners(0);
-      const eventsClient = this.#redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
+      const eventsClient = this.#redis.duplicate(
+        { maxRetriesPerRequest: null, enableOfflineQueue: true },
+        true,
+      );
       // The connection that delivers outcomes dropped: nobody can tell when these jobs finish.
       eventsClient.on('close', () => {
         if (this.#closed) return;
@@ -354,26 +361,7 @@ export class DistributedExecutor {
           unavailable(new Error(`The connection to Redis was lost while ${this.#pending.size} job(s) ran.`)),
         );
       });
-      const events = new QueueEvents(this.#name, {
-        connection: eventsClient,
-        prefix: this.#prefix,
-        lastEventId,
-      });
-      events.on('error', ignore);
-      events.on('completed', ({ jobId, returnvalue }) => {
-        const p = this.#pending.get(jobId);
-        if (p === undefined) return;
-        this.#pending.delete(jobId);
-        p.resolve((returnvalue as { v?: unknown } | null)?.v);
-      });
-      events.on('failed', ({ jobId, failedReason }) => {
-        const p = this.#pending.get(jobId);
-        if (p === undefined) return;
-        this.#pending.delete(jobId);
-        p.reject(decodeError(failedReason, this.#name, jobId));
-      });
-      this.#events = events;
-      await events.waitUntilReady();
+      this.#readEvents(eventsClient, eventsKey, lastEventId).catch(ignore);
       return queue;
     })();
     const producer = this.#producer;
@@ -382,6 +370,39 @@ export class DistributedExecutor {
       if (this.#producer === producer) this.#producer = undefined;
     });
     return producer.catch((error: unknown) => Promise.reject(unavailable(error)));
+  }
+
+  /**
+   * Reads BullMQ's events stream from `from` on a connection of its own (blocking XREAD) and settles the waiter
+   * of every job that completed or failed, until the executor closes. Reading the stream directly, rather than
+   * through BullMQ's `QueueEvents`, lets `close()` end the read at once even while Redis is unreachable.
+   */
+  async #readEvents(client: Redis, key: string, from: string): Promise<void> {
+    let id = from;
+    while (!this.#closed) {
+      let reply: [string, [string, string[]][]][] | null;
+      try {
+        reply = (await client.xread('BLOCK', 10_000, 'STREAMS', key, id)) as typeof reply;
+      } catch {
+        // The connection was closed: by close(), or for good.
+        return;
+      }
+      for (const [entryId, fields] of reply?.[0]?.[1] ?? []) {
+        id = entryId;
+        const event: Record<string, string> = {};
+        for (let i = 0; i + 1 < fields.length; i += 2) event[fields[i] as string] = fields[i + 1] as string;
+        const jobId = event.jobId;
+        const p = jobId === undefined ? undefined : this.#pending.get(jobId);
+        if (p === undefined || jobId === undefined) continue;
+        if (event.event === 'completed') {
+          this.#pending.delete(jobId);
+          p.resolve((JSON.parse(event.returnvalue ?? 'null') as { v?: unknown } | null)?.v);
+        } else if (event.event === 'failed') {
+          this.#pending.delete(jobId);
+          p.reject(decodeError(event.failedReason ?? '', this.#name, jobId));
+        }
+      }
+    }
   }
 
   #startWorker(): Worker {

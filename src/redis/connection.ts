@@ -48,6 +48,7 @@ export class ConnectionHandle {
   readonly client: Redis;
   readonly owned: boolean;
   readonly #extra = new Set<Redis>();
+  readonly #blocking = new Set<Redis>();
   #closed = false;
   /** Until an owned client is first ready: settles when it connects or fails to. */
   #first: Promise<void> | undefined = undefined;
@@ -108,11 +109,13 @@ export class ConnectionHandle {
 
   /**
    * A new connection to the same server, owned by this handle (closed by `close()`), with `overrides` on top
-   * of the original's options: BullMQ's blocking clients need `{ maxRetriesPerRequest: null }`.
+   * of the original's options: BullMQ's blocking clients need `{ maxRetriesPerRequest: null }`. A `blocking`
+   * duplicate (one that waits in XREAD BLOCK) is disconnected on close, since a QUIT would wait behind its read.
    */
-  duplicate(overrides: RedisOptions = {}): Redis {
+  duplicate(overrides: RedisOptions = {}, blocking = false): Redis {
     const copy = watch(this.client.duplicate(overrides));
     this.#extra.add(copy);
+    if (blocking) this.#blocking.add(copy);
     return copy;
   }
 
@@ -129,7 +132,8 @@ export class ConnectionHandle {
     const all = [...this.#extra];
     this.#extra.clear();
     if (this.owned) all.push(this.client);
-    await Promise.all(all.map(quit));
+    await Promise.all(all.map((client) => (this.#blocking.has(client) ? end(client) : quit(client))));
+    this.#blocking.clear();
   }
 }
 
@@ -152,7 +156,17 @@ async function quit(client: Redis): Promise<void> {
       // The connection dropped while quitting: disconnect below.
     }
   }
+  end(client);
+}
+
+/** Drops a client's connection at once, without waiting for Redis. */
+function end(client: Redis): void {
+  if (client.status === 'end') return;
   client.disconnect();
+  // A client waiting between reconnect attempts has no socket left to close, so ioredis never moves it to 'end'
+  // after disconnect(): finish it here, or whoever waits for its 'end' (BullMQ's close()) would wait forever.
+  if (client.status === 'reconnecting')
+    (client as unknown as { setStatus?: (s: string) => void }).setStatus?.('end');
 }
 
 /**

@@ -107,4 +107,20 @@ describe('when redis-server stops mid-run', () => {
     await sem.close();
     await limiter.close();
   }, 30_000);
+
+  it('closes at once while Redis is down, releasing every connection it opened', async () => {
+    await server.start();
+    const connection = server.url;
+    const executor = new DistributedExecutor({ connection, name: 'outage-close' });
+    executor.handle('one', () => 1);
+    expect(await executor.submitAsync('one', null)).toBe(1);
+    const limiter = new RedisRateLimiter({ connection, key: 'outage:close:limiter', rate: 5 });
+    await limiter.acquire();
+    const sem = new RedisSemaphore({ connection, key: 'outage:close:sem', permits: 1 });
+    await sem.acquire();
+    await server.stop();
+    const { error, ms } = await settle(Promise.all([executor.close(), limiter.close(), sem.close()]));
+    expect(error).toBeUndefined();
+    expect(ms).toBeLessThan(1000);
+  });
 });
