@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RedisServer, startRedisServer } from '../../examples/support/redisServer.js';
-import { DistributedExecutor, TimeoutError } from '../../src/redis/index.js';
+import { DistributedExecutor, RedisRateLimiter, TimeoutError } from '../../src/redis/index.js';
 import { lineOf, runFixture } from './support/child.js';
 
 let server: RedisServer;
@@ -160,6 +160,31 @@ describe('DistributedExecutor', () => {
     await expect(p.producer.submitAsync('slow', null, { timeout: 300 })).rejects.toBeInstanceOf(TimeoutError);
     expect(started).toBe(true);
     await expect.poll(() => aborted).toBe(true);
+  });
+
+  it("rate-limits job starts with BullMQ's { max, duration } or with a shared RedisRateLimiter", async () => {
+    const name = queueName();
+    const producer = new DistributedExecutor({ connection: shared, name });
+    const perQueue = new DistributedExecutor({
+      connection: options(),
+      name,
+      concurrency: 10,
+      limiter: { max: 2, duration: 200 },
+    });
+    perQueue.handle('t', () => performance.now());
+    const starts = await producer.mapAsync<number, number>('t', [1, 2, 3, 4, 5, 6]);
+    // 2 jobs per 200 ms window: 6 jobs span at least two more windows after the first.
+    expect(Math.max(...starts) - Math.min(...starts)).toBeGreaterThanOrEqual(350);
+    await perQueue.close();
+
+    const limiter = new RedisRateLimiter({ connection: shared, key: `${name}:rate`, rate: 10, burst: 2 });
+    const shared2 = new DistributedExecutor({ connection: options(), name, concurrency: 10, limiter });
+    shared2.handle('t', () => performance.now());
+    const limited = await producer.mapAsync<number, number>('t', [1, 2, 3, 4, 5, 6]);
+    // A burst of 2, then one every 100 ms: 4 refills.
+    expect(Math.max(...limited) - Math.min(...limited)).toBeGreaterThanOrEqual(350);
+    await shared2.close();
+    await producer.close();
   });
 
   it('leaves a shared connection open after close', async () => {
