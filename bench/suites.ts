@@ -3,6 +3,8 @@
  * row is each group's floor, and SPEC §4's targets for Ferris. `run.ts` turns these into child processes.
  */
 
+import { hasRedisServer } from '../examples/support/redisServer.js';
+
 /** One row: an implementation run with fixed flags, inside a group (the rows it is compared with). */
 export interface RowSpec {
   impl: string;
@@ -210,7 +212,6 @@ const queue: Suite = {
   targets: [withinFloor('1->4', 'floor', 1.5)],
 };
 
-/** Every suite, in the order they run. */
 const streamSizes = (quick: boolean) => ({ n: quick ? 1_000_000 : 10_000_000, concurrency: 64 });
 
 const stream: Suite = {
@@ -245,4 +246,107 @@ const stream: Suite = {
   ],
 };
 
-export const suites: readonly Suite[] = [map, executor, semaphore, queue, stream];
+const redisSizes = (quick: boolean) => ({
+  jobs: quick ? 1_000 : 10_000,
+  calls: quick ? 1_000 : 5_000,
+  limited: quick ? 300 : 600,
+  rate: quick ? 100 : 200,
+});
+
+const redis: Suite = {
+  name: 'redis',
+  file: 'bench/redis.bench.ts',
+  title: (quick) => {
+    const { jobs, calls, limited, rate } = redisSizes(quick);
+    return `redis (one local redis-server): mapAsync of ${jobs.toLocaleString('en-US')} tiny jobs; ${calls.toLocaleString('en-US')} sequential acquire calls; ${limited} jobs limited to ${rate}/s`;
+  },
+  unit: 'ns/op',
+  needs: 'src/redis/DistributedExecutor.ts',
+  metrics: [
+    { key: 'p50', header: 'p50 µs', digits: 0 },
+    { key: 'p99', header: 'p99 µs', digits: 0 },
+    { key: 'jobsPerSecond', header: 'jobs/s', digits: 0 },
+  ],
+  rows(quick) {
+    const { jobs, calls, limited, rate } = redisSizes(quick);
+    const map = { n: jobs };
+    const latency = { n: calls };
+    const limit = { n: limited, rate };
+    return [
+      {
+        impl: 'bullmq-w1',
+        label: 'plain BullMQ, 1 worker process (floor)',
+        group: 'map',
+        flags: map,
+        floor: true,
+      },
+      {
+        impl: 'ferris-w1',
+        label: 'ferris DistributedExecutor, 1 worker process',
+        group: 'map',
+        flags: map,
+        ferris: true,
+      },
+      {
+        impl: 'ferris-w2',
+        label: 'ferris DistributedExecutor, 2 worker processes',
+        group: 'map',
+        flags: map,
+        ferris: true,
+      },
+      {
+        impl: 'ferris-w4',
+        label: 'ferris DistributedExecutor, 4 worker processes',
+        group: 'map',
+        flags: map,
+        ferris: true,
+      },
+      {
+        impl: 'ping',
+        label: 'ioredis PING round trip (floor)',
+        group: 'latency',
+        flags: latency,
+        floor: true,
+      },
+      {
+        impl: 'ferris-limiter',
+        label: 'ferris RedisRateLimiter.acquire',
+        group: 'latency',
+        flags: latency,
+        ferris: true,
+      },
+      {
+        impl: 'ferris-semaphore',
+        label: 'ferris RedisSemaphore.acquire + release',
+        group: 'latency',
+        flags: latency,
+        ferris: true,
+      },
+      {
+        impl: 'bullmq-limit',
+        label: "DistributedExecutor, BullMQ's limiter { max, duration }",
+        group: 'limited',
+        flags: limit,
+        floor: true,
+      },
+      {
+        impl: 'ferris-limit',
+        label: 'DistributedExecutor, RedisRateLimiter',
+        group: 'limited',
+        flags: limit,
+        ferris: true,
+      },
+    ];
+  },
+  targets: [],
+};
+
+/** Every suite, in the order they run; `redis` only where a redis-server binary is installed. */
+export const suites: readonly Suite[] = [
+  map,
+  executor,
+  semaphore,
+  queue,
+  stream,
+  ...(hasRedisServer() ? [redis] : []),
+];
