@@ -7,9 +7,9 @@ import { assertFunction, isThenable } from '../core/validate.js';
 import { kOwn, kStart, kTake, type TaskOwner } from './owner.js';
 import { type Limits, NO_OPTIONS, readTaskOptions, reportIfUnread, takesNoSignal } from './taskSupport.js';
 
-/** Where a task is in its life: it moves from 'pending' to 'running' to one of the three final states, once. */
 export { kOwn, kStart, kTake, type TaskOwner } from './owner.js';
 
+/** Where a task is in its life: it moves from 'pending' to 'running' to one of the three final states, once. */
 export type TaskStatus = 'pending' | 'running' | 'fulfilled' | 'rejected' | 'cancelled';
 
 /** Options of {@link AsyncTask}. */
