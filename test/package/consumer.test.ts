@@ -74,7 +74,22 @@ async function main(): Promise<void> {
 void main();
 `;
 
-const compilerOptions = { target: 'ES2022', module: 'nodenext', strict: true };
+/** The Node-only entries, as their users have them: with Node's types, and the Redis clients they use. */
+const NODE_CONSUMER = `
+import { Recorder, buildReport, loadConfig, monitor, renderHtml } from 'ferris/report';
+import { DistributedExecutor, RedisRateLimiter, RedisSemaphore } from 'ferris/redis';
+
+const recorder = new Recorder();
+const timed = monitor(async (x: number) => x + 1, { name: 'plus one' });
+export const out = { recorder, timed, buildReport, loadConfig, renderHtml };
+export type Classes = [typeof DistributedExecutor, typeof RedisRateLimiter, typeof RedisSemaphore];
+`;
+
+/**
+ * `types: []` is what TypeScript's default amounts to in a project without `@types` packages; it is spelled out
+ * because this consumer folder also holds `@types/node` for the Node-only entries.
+ */
+const compilerOptions = { target: 'ES2022', module: 'nodenext', strict: true, types: [] as string[] };
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'ferris-consumer-'));
@@ -89,7 +104,7 @@ beforeAll(() => {
     join(consumer, 'package.json'),
     JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
   );
-  // The tarball has no dependencies: the install needs no registry.
+  // Its dependencies (those of ferris/report) come from the npm cache that the repository's own install filled.
   run(
     npm,
     ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock', tarball],
@@ -97,7 +112,18 @@ beforeAll(() => {
   );
   // The repository's TypeScript (>= 5.8), as the consumer's own.
   symlinkSync(join(root, 'node_modules', 'typescript'), join(consumer, 'node_modules', 'typescript'), 'dir');
+  // What a user of the Node-only entries has besides: Node's types, and ioredis and bullmq for ferris/redis.
+  for (const dep of ['@types', 'ioredis', 'bullmq'])
+    symlinkSync(join(root, 'node_modules', dep), join(consumer, 'node_modules', dep), 'dir');
   writeFileSync(join(consumer, 'esm.ts'), ESM_CONSUMER);
+  writeFileSync(join(consumer, 'node.ts'), NODE_CONSUMER);
+  writeFileSync(
+    join(consumer, 'tsconfig.node.json'),
+    JSON.stringify({
+      compilerOptions: { ...compilerOptions, noEmit: true, types: ['node'] },
+      files: ['node.ts'],
+    }),
+  );
   writeFileSync(join(consumer, 'cjs.cts'), CJS_CONSUMER);
   writeFileSync(
     join(consumer, 'tsconfig.esm.json'),
@@ -129,6 +155,10 @@ describe('the packed package, as a consumer installs it', () => {
 
   it('type-checks a strict ESM consumer with TypeScript defaults: no types, no lib, target ES2022', () => {
     expect(tsc('tsconfig.esm.json')).toBe('');
+  });
+
+  it('type-checks a consumer of the Node-only entries (report, redis) with Node types and the Redis clients', () => {
+    expect(tsc('tsconfig.node.json')).toBe('');
   });
 
   it('type-checks a CommonJS consumer (.cts, module nodenext) and runs it through require()', () => {
