@@ -1,4 +1,10 @@
-export { PoolClosedError, QueueFullError, TimeoutError, WorkerError } from '../core/errors.js';
+export {
+  FerrisError,
+  PoolClosedError,
+  QueueFullError,
+  TimeoutError,
+  WorkerError,
+} from '../core/errors.js';
 export { WORKER_POOL_DEFAULTS, type WorkerPoolOptions } from './options.js';
 export {
   createSharedArray,
