@@ -24,7 +24,7 @@ const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString('hex').sl
 function cpuIntensiveTask(data: Uint8Array): Uint8Array {
   const { createHash } = process.getBuiltinModule('node:crypto');
   let digest: Uint8Array = data;
-  for (let i = 0; i < 20_000; i++) digest = createHash('sha256').update(digest).digest();
+  for (let i = 0; i < 10_000; i++) digest = createHash('sha256').update(digest).digest();
   return digest;
 }
 

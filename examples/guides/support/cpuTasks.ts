@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 /**
  * The guide's `heavy_computation(data)`: CPU-bound work on bytes (repeated SHA-256 hashing), returning bytes.
  */
-export function heavyComputation(data: Uint8Array, rounds = 20_000): Uint8Array {
+export function heavyComputation(data: Uint8Array, rounds = 10_000): Uint8Array {
   let digest: Uint8Array = data;
   for (let i = 0; i < rounds; i++) digest = createHash('sha256').update(digest).digest();
   return digest;
