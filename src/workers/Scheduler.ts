@@ -197,8 +197,9 @@ export class Scheduler {
     this.#result(thread, first as ResultMessage);
     for (let m = receiveMessageOnPort(thread.port); m !== undefined; m = receiveMessageOnPort(thread.port))
       this.#result(thread, m.message as ResultMessage);
-    if (thread.inFlight.length === 0) this.#becameIdle(thread);
+    // Refill first: a thread that gets new work at once never goes through idle (no unref, no idle timer).
     this.#pump();
+    if (thread.inFlight.length === 0) this.#becameIdle(thread);
   }
 
   #result(thread: PoolThread, [seq, kind, value, runMs]: ResultMessage): void {
@@ -315,6 +316,7 @@ export class Scheduler {
 
   #becameIdle(thread: PoolThread): void {
     thread.setRef(false);
+    if (thread.retiring !== undefined) return;
     const { idleTimeout, minThreads, clock } = this.#config;
     if (
       this.#live <= minThreads ||

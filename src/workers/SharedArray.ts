@@ -155,6 +155,13 @@ export function createSharedArray(
  * Gives a TypedArray over a SharedArrayBuffer the helpers of {@link createSharedArray} (in a worker, where
  * the array arrives without them). Returns the same array.
  * @throws TypeError if `array` is not a TypedArray over a SharedArrayBuffer.
+ * @example
+ * ```ts
+ * // tasks.ts, inside a worker thread
+ * export function count({ hits }: { hits: Int32Array }) {
+ *   sharedArray(hits).add(0, 1);
+ * }
+ * ```
  */
 export function sharedArray<A extends TypedArray>(array: A): SharedArray<A> {
   if (!ArrayBuffer.isView(array) || !(array.buffer instanceof SharedArrayBuffer) || array instanceof DataView)

@@ -86,6 +86,10 @@ export class WorkerPool {
    * `signal.reason` on abort; `TimeoutError` past `timeout`; `QueueFullError` past `maxQueue`; `PoolClosedError`
    * after `close()`/`destroy()`; a TypeError naming the task if it is not exported or its argument or result
    * cannot be cloned.
+   * @example
+   * ```ts
+   * const thumbnail = await pool.run<Uint8Array>('resize', image, { transferList: [image.buffer], timeout: 10_000 });
+   * ```
    */
   run<R = unknown>(name: string, arg?: unknown, options?: RunOptions): Promise<R> {
     taskName('WorkerPool.run', name);
@@ -104,6 +108,15 @@ export class WorkerPool {
    * timeout rules as {@link run}.
    * @throws TypeError (synchronously) if `fn` is not a function with readable source (native and bound
    * functions are not), `args` is not an array, or an option has the wrong type.
+   * @example
+   * ```ts
+   * // asyncio: await loop.run_in_executor(pool, cpu_bound, 10**6)
+   * const total = await pool.exec((n: number) => {
+   *   let sum = 0;
+   *   for (let i = 0; i < n; i++) sum += i * i;
+   *   return sum;
+   * }, [1_000_000]);
+   * ```
    */
   exec<A extends readonly unknown[], R>(
     fn: (...args: A) => R,
@@ -128,6 +141,10 @@ export class WorkerPool {
    * results in input order: `asyncParallelMap` over {@link run}, with the same error, abort and timeout rules
    * (the first error rejects the map and aborts the other items; `timeout` is a deadline for the whole call).
    * @throws TypeError/RangeError (synchronously) for a bad `name`, `items` or option.
+   * @example
+   * ```ts
+   * const digests = await pool.map<Uint8Array, string>('sha256', chunks, { timeout: 60_000 });
+   * ```
    */
   map<T, R = unknown>(name: string, items: Source<T>, options?: WorkerPoolMapOptions<T>): Promise<R[]> {
     taskName('WorkerPool.map', name);
