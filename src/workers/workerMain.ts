@@ -47,6 +47,9 @@ port.on('message', (message: HostMessage) => {
   if (!pumping) void pump();
 });
 
+/** A variable, not a literal, so that bundlers of an application do not try to resolve an optional tool. */
+const TSX_API = 'tsx/esm/api';
+
 /**
  * Imports the task module. A `.ts` module fails on Node 20 even when the parent runs under tsx, because tsx
  * registers its loader on the main thread only there: register it in this thread too and try again.
@@ -59,7 +62,7 @@ async function importTaskModule(url: string): Promise<Record<string, unknown>> {
     if (code !== 'ERR_UNKNOWN_FILE_EXTENSION' || !/\.[mc]?ts$/.test(new URL(url).pathname)) throw error;
     let api: { register(): void };
     try {
-      api = (await import('tsx/esm/api')) as { register(): void };
+      api = (await import(TSX_API)) as { register(): void };
     } catch {
       throw new Error('a .ts task module needs the parent to run under tsx (or use a .js module)', {
         cause: error,
