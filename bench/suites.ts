@@ -246,6 +246,88 @@ const stream: Suite = {
   ],
 };
 
+const workerSizes = (quick: boolean) => ({
+  tiny: quick ? 20_000 : 100_000,
+  cpu: quick ? 400 : 2_000,
+  threads: 2,
+});
+const workerPeers = ['piscina', 'tinypool', 'workerpool'] as const;
+
+/** The fastest peer of a group: its name and median. */
+function bestPeer(rows: ReadonlyMap<string, RowFigures>): { impl: string; median: number } | undefined {
+  let best: { impl: string; median: number } | undefined;
+  for (const impl of workerPeers) {
+    const row = rows.get(impl);
+    if (row !== undefined && (best === undefined || row.median < best.median))
+      best = { impl, median: row.median };
+  }
+  return best;
+}
+
+const workers: Suite = {
+  name: 'workers',
+  file: 'bench/workers.bench.ts',
+  title: (quick) => {
+    const { tiny, cpu, threads } = workerSizes(quick);
+    return `worker pools on ${threads} threads: ${tiny.toLocaleString('en-US')} tiny tasks (x + 1) and ${cpu.toLocaleString('en-US')} CPU tasks (~2 ms)`;
+  },
+  unit: 'ns/task',
+  needs: 'src/workers/WorkerPool.ts',
+  metrics: [
+    { key: 'tasksPerSec', header: 'tasks/s', digits: 0 },
+    { key: 'peakRssMb', header: 'peak RSS MB', digits: 0 },
+  ],
+  rows(quick) {
+    const { tiny, cpu, threads } = workerSizes(quick);
+    return (['tiny', 'cpu'] as const).flatMap((workload) => {
+      const group = workload;
+      const flags = { workload, n: workload === 'tiny' ? tiny : cpu, threads };
+      return [
+        { impl: 'single', label: 'single-thread loop (floor)', group, flags, floor: true },
+        { impl: 'ferris', label: 'ferris WorkerPool.run', group, flags, ferris: true },
+        { impl: 'piscina', label: 'piscina run', group, flags },
+        { impl: 'tinypool', label: 'tinypool run', group, flags },
+        { impl: 'workerpool', label: 'workerpool exec (threads)', group, flags },
+      ];
+    });
+  },
+  targets: [
+    {
+      group: 'tiny',
+      text: 'tasks/s >= piscina (aim 1.5x)',
+      judge(rows) {
+        const ferris = rows.get('ferris');
+        const piscina = rows.get('piscina');
+        if (ferris === undefined || piscina === undefined) return undefined;
+        const ratio = piscina.median / ferris.median;
+        return { value: `${fmt(ratio)}x piscina`, pass: ratio >= 1 };
+      },
+    },
+    {
+      group: 'tiny',
+      text: 'peak RSS <= piscina',
+      judge(rows) {
+        const ferris = rows.get('ferris')?.metrics.peakRssMb;
+        const piscina = rows.get('piscina')?.metrics.peakRssMb;
+        if (ferris === undefined || piscina === undefined) return undefined;
+        return { value: `${fmt(ferris, 0)} vs ${fmt(piscina, 0)} MB`, pass: ferris <= piscina };
+      },
+    },
+    {
+      group: 'cpu',
+      text: 'speedup = best peer (within 5%)',
+      judge(rows) {
+        const ferris = rows.get('ferris');
+        const single = rows.get('single');
+        const best = bestPeer(rows);
+        if (ferris === undefined || single === undefined || best === undefined) return undefined;
+        const value = `${fmt(single.median / ferris.median)}x vs ${best.impl} ${fmt(single.median / best.median)}x`;
+        return { value, pass: ferris.median <= best.median * 1.05 };
+      },
+    },
+  ],
+};
+
 const redisSizes = (quick: boolean) => ({
   jobs: quick ? 1_000 : 10_000,
   calls: quick ? 1_000 : 5_000,
@@ -348,5 +430,6 @@ export const suites: readonly Suite[] = [
   semaphore,
   queue,
   stream,
+  workers,
   ...(hasRedisServer() ? [redis] : []),
 ];

@@ -115,6 +115,16 @@ export const guideExamples: GuideExample[] = [
     load: () => import('./patterns-07-batching.js'),
   },
   {
+    file: 'patterns-08-run-in-executor.ts',
+    title: 'CPU-bound work on threads (run_in_executor)',
+    load: () => import('./patterns-08-run-in-executor.js'),
+  },
+  {
+    file: 'patterns-09-io-cpu-pipeline.ts',
+    title: 'I/O and CPU stages in one pipeline',
+    load: () => import('./patterns-09-io-cpu-pipeline.js'),
+  },
+  {
     file: 'composition.ts',
     title: 'Rate-limited, retried, circuit-broken, pooled API calls',
     load: () => import('./composition.js'),

@@ -116,12 +116,16 @@ describe('PyFerris async-operations examples', () => {
     expect(lines().slice(0, 3)).toEqual(['Fetched 4 items', 'Processed 4 items', 'Filtered to 4 items']);
   });
 
-  it('10 shared memory workers write every result into the shared array', async () => {
+  it('10 shared memory: four worker threads write every result and add exact totals into shared arrays', async () => {
     const { main } = await import('../../examples/pyferris/10-shared-memory.js');
-    const results = await main();
-    expect(results).toEqual(range(20).map((item) => item * (Math.floor(item / 5) + 1)));
-    expect(results.slice(0, 10)).toEqual([0, 1, 2, 3, 4, 10, 12, 14, 16, 18]);
+    const { finalResults, total, processed, steps } = await main();
+    expect(finalResults).toEqual(range(20).map((item) => item * (Math.floor(item / 5) + 1)));
+    expect(finalResults.slice(0, 10)).toEqual([0, 1, 2, 3, 4, 10, 12, 14, 16, 18]);
+    expect(total).toBe(finalResults.reduce((a, b) => a + b, 0));
+    expect(processed).toBe(20);
+    expect(steps).toBe(200_000);
     expect(output()).toContain('Processed 20 items across 4 workers (5 + 5 + 5 + 5)');
+    expect(output()).toContain('Work steps counted by 4 threads at once: 200000 (expected 200000)');
   });
 
   it('11 batching processes 100 items in 10 chunks and batches single calls', async () => {

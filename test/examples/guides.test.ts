@@ -314,6 +314,33 @@ describe('patterns guide examples', () => {
   });
 });
 
+describe('CPU work on worker threads', () => {
+  it('08 run_in_executor ports to exec and to run, with the same digests as the main thread', async () => {
+    const { main } = await import('../../examples/guides/patterns-08-run-in-executor.js');
+    const { single, exec, run } = await main();
+    expect(single).toHaveLength(8);
+    expect(new Set(single).size).toBe(8);
+    expect(exec).toEqual(single);
+    expect(run).toEqual(single);
+    expect(output()).toContain('Same digests on every path: true');
+    expect(output()).toMatch(/pool\.exec \(run_in_executor\) +\d+ ms/);
+  });
+
+  it('09 reads files on the event loop, hashes them on threads and writes the manifest in input order', async () => {
+    const { main } = await import('../../examples/guides/patterns-09-io-cpu-pipeline.js');
+    const { manifest, matches } = await main();
+    expect(manifest).toHaveLength(12);
+    expect(manifest.map((line) => line.split(/\s+/)[2])).toEqual(
+      range(12).map((i) => `input-${String(i).padStart(2, '0')}.txt`),
+    );
+    expect(manifest.map((line) => Number(line.split(/\s+/)[1]))).toEqual(
+      range(12).map((i) => `file ${i}\n`.length * (200 + i * 50)),
+    );
+    expect(matches).toBe(true);
+    expect(output()).toContain('Hashed 12 files on 2 threads');
+  });
+});
+
 describe('composition example', () => {
   it('retries the flaky calls, opens the breaker in an outage and closes it after recovery', async () => {
     const { main } = await import('../../examples/guides/composition.js');
@@ -353,8 +380,8 @@ describe('guides run-all and README', () => {
     expect(await runAll()).toEqual([]);
     const headers = lines().filter((l) => l.startsWith('\n=== '));
     expect(headers).toHaveLength(guideExamples.length);
-    expect(headers[0]).toContain('1/21 Basic async/await (examples/guides/essentials-01-basics.ts)');
-    expect(output()).toContain('All 21 guide examples ran.');
+    expect(headers[0]).toContain('1/23 Basic async/await (examples/guides/essentials-01-basics.ts)');
+    expect(output()).toContain('All 23 guide examples ran.');
   });
 
   it('the README has a row for every example file', () => {

@@ -173,16 +173,18 @@ describe('DistributedExecutor', () => {
     });
     perQueue.handle('t', () => performance.now());
     const starts = await producer.mapAsync<number, number>('t', [1, 2, 3, 4, 5, 6]);
-    // 2 jobs per 200 ms window: 6 jobs span at least two more windows after the first.
-    expect(Math.max(...starts) - Math.min(...starts)).toBeGreaterThanOrEqual(350);
+    // 2 jobs per 200 ms window: 6 jobs need three windows, so the last starts about 400 ms after the window
+    // of the first. The first handler may start late in its window (a loaded machine has been seen at 60 ms
+    // and more), so the check is more than one whole window: unlimited, the 6 would start within a few ms.
+    expect(Math.max(...starts) - Math.min(...starts)).toBeGreaterThanOrEqual(250);
     await perQueue.close();
 
     const limiter = new RedisRateLimiter({ connection: shared, key: `${name}:rate`, rate: 10, burst: 2 });
     const shared2 = new DistributedExecutor({ connection: options(), name, concurrency: 10, limiter });
     shared2.handle('t', () => performance.now());
     const limited = await producer.mapAsync<number, number>('t', [1, 2, 3, 4, 5, 6]);
-    // A burst of 2, then one every 100 ms: 4 refills.
-    expect(Math.max(...limited) - Math.min(...limited)).toBeGreaterThanOrEqual(350);
+    // A burst of 2, then one every 100 ms: 4 refills, about 400 ms; the same allowance for a late first start.
+    expect(Math.max(...limited) - Math.min(...limited)).toBeGreaterThanOrEqual(250);
     await shared2.close();
     await producer.close();
   });

@@ -1,0 +1,77 @@
+import { WorkerPool } from 'ferris/workers';
+import { describe, expect, it } from 'vitest';
+import { flags, open, TASKS, trackThreads, untilChanged } from './threads.js';
+
+trackThreads();
+
+/** A pool of one thread that has learnt its tasks are tiny, so it sends several to the thread at once. */
+async function warmPool(): Promise<WorkerPool> {
+  const pool = new WorkerPool({ filename: TASKS, maxThreads: 1 });
+  await Promise.all(Array.from({ length: 200 }, (_, i) => pool.run('increment', i)));
+  return pool;
+}
+
+describe('WorkerPool batching', () => {
+  it('sends tiny tasks to a busy thread ahead of time, and they run in order', async () => {
+    await using pool = await warmPool();
+    const flag = flags();
+    const first = pool.run('gate', { flag, value: 'first' });
+    const rest = [1, 2, 3].map((i) => pool.run('increment', i));
+    // All four sit on the thread already: none waits in the pool's queue.
+    expect(pool.stats()).toMatchObject({ queued: 0, running: 4 });
+    await untilChanged(flag, 0, 0);
+    open(flag);
+    expect(await Promise.all([first, ...rest])).toEqual(['first', 2, 3, 4]);
+  });
+
+  it('an aborted task that was sent ahead but has not started never runs, and its thread lives on', async () => {
+    await using pool = await warmPool();
+    const before = await pool.run('threadId');
+    const flag = flags();
+    const counter = flags(1);
+    const running = pool.run('gate', { flag, value: 'done' });
+    const controller = new AbortController();
+    const ahead = pool.run('mark', counter, { signal: controller.signal });
+    const after = pool.run('increment', 41);
+    expect(pool.stats()).toMatchObject({ queued: 0, running: 3 });
+    await untilChanged(flag, 0, 0);
+    const reason = new Error('not needed');
+    controller.abort(reason);
+    await expect(ahead).rejects.toBe(reason);
+    open(flag);
+    expect(await running).toBe('done');
+    expect(await after).toBe(42);
+    expect(Atomics.load(counter, 0)).toBe(0);
+    expect(await pool.run('threadId')).toBe(before);
+    expect(pool.stats()).toMatchObject({ cancelled: 1, running: 0 });
+  });
+
+  it('aborting a running task moves the tasks sent behind it to the replacement thread', async () => {
+    await using pool = await warmPool();
+    const before = await pool.run('threadId');
+    const flag = flags();
+    const controller = new AbortController();
+    const spinning = pool.run('spin', flag, { signal: controller.signal });
+    const behind = [1, 2, 3].map((i) => pool.run('increment', i));
+    expect(pool.stats()).toMatchObject({ queued: 0, running: 4 });
+    await untilChanged(flag, 0, 0);
+    controller.abort(new Error('stop spinning'));
+    await expect(spinning).rejects.toThrow('stop spinning');
+    expect(await Promise.all(behind)).toEqual([2, 3, 4]);
+    expect(await pool.run('threadId')).not.toBe(before);
+  });
+
+  it('a crash in the middle of a batch fails only the crashing task; the ones behind it run elsewhere', async () => {
+    await using pool = await warmPool();
+    const flag = flags();
+    const first = pool.run('gate', { flag, value: 'first' });
+    const crash = pool.run('exit', 1).catch((e: Error) => e.name);
+    const behind = [1, 2, 3].map((i) => pool.run('increment', i));
+    expect(pool.stats()).toMatchObject({ queued: 0, running: 5 });
+    await untilChanged(flag, 0, 0);
+    open(flag);
+    expect(await first).toBe('first');
+    expect(await crash).toBe('WorkerError');
+    expect(await Promise.all(behind)).toEqual([2, 3, 4]);
+  });
+});
