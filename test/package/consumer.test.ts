@@ -78,10 +78,12 @@ void main();
 const NODE_CONSUMER = `
 import { Recorder, buildReport, loadConfig, monitor, renderHtml } from 'ferris/report';
 import { DistributedExecutor, RedisRateLimiter, RedisSemaphore } from 'ferris/redis';
+import { WorkerPool, createSharedArray } from 'ferris/workers';
 
 const recorder = new Recorder();
 const timed = monitor(async (x: number) => x + 1, { name: 'plus one' });
-export const out = { recorder, timed, buildReport, loadConfig, renderHtml };
+const shared: Int32Array = createSharedArray('int32', 4);
+export const out = { recorder, timed, buildReport, loadConfig, renderHtml, shared, pool: WorkerPool };
 export type Classes = [typeof DistributedExecutor, typeof RedisRateLimiter, typeof RedisSemaphore];
 `;
 
@@ -157,7 +159,7 @@ describe('the packed package, as a consumer installs it', () => {
     expect(tsc('tsconfig.esm.json')).toBe('');
   });
 
-  it('type-checks a consumer of the Node-only entries (report, redis) with Node types and the Redis clients', () => {
+  it('type-checks a consumer of the Node-only entries (workers, report, redis) with Node types and the Redis clients', () => {
     expect(tsc('tsconfig.node.json')).toBe('');
   });
 
