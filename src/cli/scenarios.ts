@@ -2,8 +2,10 @@
 // efficiency gain) `sequentialScraping`, the baseline the concurrent scraping is measured against. Each
 // scenario lives with its theme: the template's basic ones in basicScenarios.ts, the web jobs (scraping, API
 // aggregation, pipeline) in webScenarios.ts, retries, breakers, pools, background jobs and errors in
-// resilienceScenarios.ts; DemoContext.ts says what a scenario is and gets.
+// resilienceScenarios.ts, CPU work on a worker pool in cpuScenario.ts; DemoContext.ts says what a scenario is
+// and gets.
 import { asyncIntegration, concurrentAsync } from './basicScenarios.js';
+import { cpuWork } from './cpuScenario.js';
 import type { Scenario } from './DemoContext.js';
 import { backgroundTasks, connectionPool, errorHandling, resilience } from './resilienceScenarios.js';
 import { apiAggregation, dataPipeline, webScraping } from './webScenarios.js';
@@ -21,5 +23,6 @@ export const scenarios: Scenario[] = [
   resilience,
   connectionPool,
   backgroundTasks,
+  cpuWork,
   errorHandling,
 ];
