@@ -13,6 +13,8 @@ export interface DemoContext {
   config: FerrisConfig;
   /** Requests per second of the scraping scenarios. */
   rate: number;
+  /** The Redis of the distributed scraping scenario (`--redis`); without it that scenario does not run. */
+  redis?: string | undefined;
   /** A directory of its own for the file scenario. */
   tmp: string;
   /** Facts the error scenarios found, for the report's `error_handling`. */

@@ -9,7 +9,7 @@ import { Recorder } from '../report/Recorder.js';
 import { buildReport, type RunReport, type ScenarioInput, type ScenarioReport } from '../report/RunReport.js';
 import type { DemoContext, Scenario, ScenarioResult } from './DemoContext.js';
 import { barProgress, type Progress, plainProgress } from './progress.js';
-import { basicExample, scenarios, sequentialScraping } from './scenarios.js';
+import { basicExample, scenariosOf, sequentialScraping } from './scenarios.js';
 import { startDemoServer } from './server.js';
 
 /** Options of {@link runDemo}. */
@@ -19,6 +19,8 @@ export interface DemoOptions {
   out: string;
   /** Requests per second of the scraping scenarios. */
   rate: number;
+  /** A `redis://` URL: also run the scraping on a DistributedExecutor there (`web_scraping_distributed`). */
+  redis?: string | undefined;
   /** Draw progress bars (only on a TTY). */
   progress: boolean;
   /** Print the JSON report on stdout (the human output goes to stderr). */
@@ -64,10 +66,13 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
     recorder,
     config,
     rate: options.rate,
+    redis: options.redis,
     tmp,
     errors: { timeout: false, recovery: false, concurrent: false },
   };
   say(`Ferris demo: API on ${server.url}, concurrency ${config.async.maxConcurrent}, ${options.rate} req/s`);
+  if (options.redis !== undefined) say(`Distributed scraping on Redis at ${new URL(options.redis).host}`);
+  const scenarios = scenariosOf(options.redis !== undefined);
 
   const results = new Map<string, ScenarioResult & { seconds: number }>();
   const runOne = async (scenario: Scenario) => {
@@ -160,6 +165,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoOutcome> {
   await writeFile(htmlPath, renderHtml(report));
   for (const line of summaryTable(report)) say(line);
   say(`Reports: ${jsonPath}\n         ${htmlPath}`);
+  // Why a scenario failed (an unreachable --redis, a broken API...), after the bars are gone.
+  for (const [key, r] of results)
+    if (r.status === 'failed' && r.details?.error !== undefined)
+      options.stderr.write(`ferris: ${key} failed: ${String(r.details.error)}\n`);
   if (options.json) options.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   return { report, jsonPath, htmlPath, exitCode: report.status === 'completed' ? 0 : 1 };
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The `ferris` bin: `ferris demo [--config PATH] [--out DIR] [--concurrency N] [--rate N] [--no-progress] [--json]`.
+ * The `ferris` bin: `ferris demo [--config PATH] [--out DIR] [--concurrency N] [--rate N] [--redis URL] [--no-progress] [--json]`.
  * It sets the exit code and lets the process end by itself once the demo closed everything it opened.
  */
 import { runCli } from './runCli.js';

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CONFIG_FILES, ConfigError, defaultConfig, type FerrisConfig, loadConfig } from '../report/config.js';
 import { runDemo } from './demo.js';
+import { loadRedis } from './distributedScenario.js';
 
 /** The `ferris --help` text. */
 export const HELP = `Usage: ferris demo [options]
@@ -17,6 +18,8 @@ Options:
   --out DIR          where to write the reports (default: the current directory)
   --concurrency N    map and executor concurrency (overrides async.max_concurrent)
   --rate N           requests per second of the scraping scenarios (default: 50)
+  --redis URL        also run the scraping on a DistributedExecutor in that Redis (redis://host:port),
+                     reported as web_scraping_distributed (needs the ioredis and bullmq packages)
   --no-progress      plain lines instead of progress bars
   --json             print the JSON report on stdout (the rest goes to stderr)
   -h, --help         show this help
@@ -38,6 +41,40 @@ function positiveNumber(flag: string, text: string, integer: boolean): number {
   if (text.trim() === '' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value)))
     throw new UsageError(`${flag} must be ${integer ? 'an integer >= 1' : 'a number > 0'}, got "${text}".`);
   return value;
+}
+
+/** A `redis://[user:password@]host[:port][/db]` (or `rediss://`) URL, checked before anything starts. */
+function redisUrl(text: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    // Reported below.
+  }
+  if (
+    url === undefined ||
+    (url.protocol !== 'redis:' && url.protocol !== 'rediss:') ||
+    url.hostname === '' ||
+    !/^\/?\d*$/.test(url.pathname) ||
+    url.search !== '' ||
+    url.hash !== ''
+  )
+    throw new UsageError(
+      `--redis must be a URL such as redis://127.0.0.1:6379 (redis://[user:password@]host[:port][/db], or rediss:// for TLS), got "${text}".`,
+    );
+  return text;
+}
+
+/** Loads `ferris/redis` for `--redis`; its peers may be missing, since a plain `ferris demo` never needs them. */
+async function loadRedisEntry(): Promise<void> {
+  try {
+    await loadRedis();
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new UsageError(
+      `--redis needs the packages ioredis and bullmq (optional peer dependencies of ferris): npm install ioredis bullmq. ${(error as Error).message}`,
+    );
+  }
 }
 
 function findConfig(cwd: string, explicit: string | undefined): FerrisConfig {
@@ -65,6 +102,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         out: { type: 'string' },
         concurrency: { type: 'string' },
         rate: { type: 'string' },
+        redis: { type: 'string' },
         'no-progress': { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -90,6 +128,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   let config: FerrisConfig;
   let rate = 50;
   let out = io.cwd;
+  let redis: string | undefined;
   try {
     config = findConfig(io.cwd, values.config);
     if (values.concurrency !== undefined)
@@ -99,6 +138,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
       out = values.out;
       if (!existsSync(out) || !statSync(out).isDirectory())
         throw new UsageError(`--out must be an existing directory, got "${out}".`);
+    }
+    if (values.redis !== undefined) {
+      redis = redisUrl(values.redis);
+      await loadRedisEntry();
     }
   } catch (error) {
     if (error instanceof ConfigError || error instanceof UsageError) {
@@ -111,6 +154,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
     config,
     out,
     rate,
+    redis,
     progress: values['no-progress'] !== true,
     json: values.json === true,
     stdout: io.stdout,

@@ -11,7 +11,32 @@ import type { FerrisConfig } from '../report/config.js';
 import { type DemoContext, type Scenario, timed } from './DemoContext.js';
 import { getJson, HttpError, httpGet } from './http.js';
 
-const pagesOf = (config: FerrisConfig) => Math.max(16, config.async.concurrentTasks * 8);
+/** Pages of the scraping scenarios. */
+export const pagesOf = (config: FerrisConfig) => Math.max(16, config.async.concurrentTasks * 8);
+
+/**
+ * Fetches one demo page and parses its title under `parsing`, honouring a 429's `Retry-After` (the wait shows
+ * as a retry on the timeline through `onRetry`).
+ */
+export async function fetchTitle(
+  ctx: DemoContext,
+  url: string,
+  parsing: Semaphore,
+  onRetry: (error: unknown, attempt: number, delay: number) => void,
+  signal: AbortSignal,
+): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const res = await timed(ctx, (s) => httpGet(url, ctx.agent, s), signal);
+    if (res.status === 429) {
+      const wait = Number(res.headers['retry-after'] ?? 1) * 1000;
+      onRetry(new HttpError(429, url, wait), attempt, wait);
+      await sleep(wait, { signal });
+      continue;
+    }
+    if (res.status !== 200) throw new HttpError(res.status, url);
+    return parsing.run(() => /<title>(.*?)<\/title>/.exec(res.body)?.[1] ?? '', { signal });
+  }
+}
 
 /**
  * Scrapes `pages` pages with `concurrency` at most, `ctx.rate` per second, a Semaphore of `semaphore_limit`
@@ -28,23 +53,8 @@ async function scrape(ctx: DemoContext, scenario: string, concurrency: number, r
   const onRetry = ctx.recorder.onRetry();
   const page = ctx.recorder.track(
     'page',
-    async (n: number, _index: number, signal: AbortSignal) => {
-      for (let attempt = 1; ; attempt++) {
-        const res = await timed(
-          ctx,
-          (s) => httpGet(`${ctx.url}/pages/${n}?run=${run}`, ctx.agent, s),
-          signal,
-        );
-        if (res.status === 429) {
-          const wait = Number(res.headers['retry-after'] ?? 1) * 1000;
-          onRetry(new HttpError(429, `${ctx.url}/pages/${n}`, wait), attempt, wait);
-          await sleep(wait, { signal });
-          continue;
-        }
-        if (res.status !== 200) throw new HttpError(res.status, `${ctx.url}/pages/${n}`);
-        return parsing.run(() => /<title>(.*?)<\/title>/.exec(res.body)?.[1] ?? '', { signal });
-      }
-    },
+    (n: number, _index: number, signal: AbortSignal) =>
+      fetchTitle(ctx, `${ctx.url}/pages/${n}?run=${run}`, parsing, onRetry, signal),
     { scenario, limiter },
   );
   try {

@@ -3,12 +3,13 @@
  * process. The package is compiled once into node_modules/.cache (CI runs the tests before `npm run build`).
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunReport } from 'ferris/report';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort, type RedisServer, startRedisServer } from '../../examples/support/redisServer.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const build = join(root, 'node_modules', '.cache', 'ferris-e2e');
@@ -59,6 +60,8 @@ beforeAll(async () => {
     240_000,
   );
   if (result.code !== 0) throw new Error(`build failed:\n${result.stdout}${result.stderr}`);
+  // As `npm run build` does: ferris/redis reads its Lua scripts next to its modules.
+  cpSync(join(root, 'src', 'redis', 'scripts'), join(build, 'dist', 'redis', 'scripts'), { recursive: true });
 }, 300_000);
 
 afterAll(() => {
@@ -176,7 +179,134 @@ describe('ferris demo (built bin)', () => {
     const help = await ferris('--help');
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/^Usage: ferris demo \[options\]/);
-    for (const flag of ['--config', '--out', '--concurrency', '--rate', '--no-progress', '--json'])
+    for (const flag of ['--config', '--out', '--concurrency', '--rate', '--redis', '--no-progress', '--json'])
       expect(help.stdout).toContain(flag);
+  });
+});
+
+describe('ferris demo --redis (built bin)', () => {
+  let redis: RedisServer;
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+  });
+
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  // The efficiency baseline is off: these runs are about Redis, and it saves seconds.
+  const quick = () => {
+    const config = join(work, 'redis.yaml');
+    writeFileSync(config, 'performance:\n  async_efficiency_gain: false\n');
+    return config;
+  };
+
+  it('runs the scraping on a DistributedExecutor in that Redis, reports it, and exits 0 by itself', {
+    timeout: 60_000,
+  }, async () => {
+    const out = join(work, 'redis-out');
+    mkdirSync(out);
+    const result = await ferris(
+      'demo',
+      '--no-progress',
+      '--config',
+      quick(),
+      '--redis',
+      redis.url,
+      '--out',
+      out,
+    );
+    expect(result.killed, 'the process did not exit by itself').toBe(false);
+    expect(result.code, result.stderr).toBe(0);
+
+    const report = JSON.parse(readFileSync(join(out, 'ferris-report.json'), 'utf8')) as RunReport;
+    expect(report.status).toBe('completed');
+    const keys = Object.keys(report.core_functionality);
+    expect(keys.indexOf('web_scraping_distributed')).toBe(keys.indexOf('web_scraping_example') + 1);
+    const expected = 40; // max(16, concurrent_tasks x 8), concurrent_tasks 5 by default
+    expect(report.core_functionality.web_scraping_distributed).toMatchObject({
+      operation: 'distributed_rate_limited_web_scraping',
+      status: 'completed',
+      total_tasks: expected,
+      successful_tasks: expected,
+      failed_tasks: 0,
+      details: { pages: expected, redis: redis.url, queue: 'ferris-demo-scraping', rate_per_second: 50 },
+    });
+    // The jobs went through that Redis: BullMQ's queue lives there, and it holds no job any more.
+    const { Redis } = await import('ioredis');
+    const client = new Redis({ host: redis.host, port: redis.port, lazyConnect: true });
+    try {
+      await client.connect();
+      expect(await client.exists('ferris:ferris-demo-scraping:meta')).toBe(1);
+      expect(await client.llen('ferris:ferris-demo-scraping:wait')).toBe(0);
+      expect(await client.zcard('ferris:ferris-demo-scraping:failed')).toBe(0);
+    } finally {
+      await client.quit();
+    }
+    expect(result.stdout).toContain(`Distributed scraping on Redis at 127.0.0.1:${redis.port}`);
+    expect(result.stdout).toMatch(/web_scraping_distributed +completed/);
+  });
+
+  it('fails the distributed scenario with RedisUnavailableError and exits 1 within seconds when Redis is unreachable', {
+    timeout: 60_000,
+  }, async () => {
+    const port = await freePort(); // nothing listens there
+    const out = join(work, 'redis-down');
+    mkdirSync(out);
+    const result = await ferris(
+      'demo',
+      '--no-progress',
+      '--config',
+      quick(),
+      '--redis',
+      `redis://127.0.0.1:${port}`,
+      '--out',
+      out,
+    );
+    expect(result.killed, 'the process did not exit by itself').toBe(false);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.seconds).toBeLessThan(30);
+    expect(result.stderr).toContain(
+      `ferris: web_scraping_distributed failed: RedisUnavailableError: Redis is unavailable: connect ECONNREFUSED 127.0.0.1:${port}`,
+    );
+    const report = JSON.parse(readFileSync(join(out, 'ferris-report.json'), 'utf8')) as RunReport;
+    expect(report.status).toBe('failed');
+    expect(report.core_functionality.web_scraping_distributed).toMatchObject({ status: 'failed' });
+    expect(report.core_functionality.web_scraping_example).toMatchObject({ status: 'completed' });
+  });
+
+  it('loads ioredis and bullmq only for --redis: the modules of the CLI do not import them', async () => {
+    const probe = `
+      import { createRequire } from 'node:module';
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache)
+        .filter((file) => /[\\\\/]node_modules[\\\\/](ioredis|bullmq)[\\\\/]/.test(file)).length;
+      const { runCli } = await import(${JSON.stringify(join(build, 'dist', 'cli', 'runCli.js'))});
+      const { loadRedis } = await import(${JSON.stringify(join(build, 'dist', 'cli', 'distributedScenario.js'))});
+      const before = loaded();
+      await loadRedis();
+      console.log(JSON.stringify({ cli: typeof runCli, before, after: loaded() }));
+    `;
+    const result = await run(process.execPath, ['--input-type=module', '-e', probe]);
+    expect(result.code, result.stderr).toBe(0);
+    const { cli, before, after } = JSON.parse(result.stdout) as {
+      cli: string;
+      before: number;
+      after: number;
+    };
+    expect(cli).toBe('function');
+    expect(before).toBe(0);
+    expect(after).toBeGreaterThan(0); // the probe sees them once they are loaded
+  });
+
+  it('exits 2 before running anything when the --redis URL is malformed', async () => {
+    for (const url of ['localhost:6379', 'http://127.0.0.1:6379', 'redis://', 'redis://127.0.0.1:99999']) {
+      const result = await ferris('demo', '--redis', url);
+      expect(result.code, url).toBe(2);
+      expect(result.stderr).toBe(
+        `ferris: --redis must be a URL such as redis://127.0.0.1:6379 (redis://[user:password@]host[:port][/db], or rediss:// for TLS), got "${url}".\n`,
+      );
+      expect(result.stdout).toBe('');
+    }
   });
 });
