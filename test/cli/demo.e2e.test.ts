@@ -92,9 +92,13 @@ describe('ferris demo (built bin)', () => {
       'resilience_example',
       'connection_pool_example',
       'background_tasks_example',
+      'cpu_work_example',
       'error_handling_example',
       'sequential_scraping_example',
     ]);
+    // CPU work on the worker pool: every count computed on the threads matches the one-thread result.
+    expect(core.cpu_work_example).toMatchObject({ status: 'completed', total_tasks: 10, successful_tasks: 10 });
+    expect(core.cpu_work_example).toMatchObject({ details: { threads: 4, results_match: true } });
     expect(core.concurrent_async_example).toMatchObject({
       total_tasks: 5,
       successful_tasks: 5,
@@ -115,7 +119,7 @@ describe('ferris demo (built bin)', () => {
       expect.arrayContaining(['open', 'closed']),
     );
     expect(report.metrics.pool.acquired).toBe(report.metrics.pool.released);
-    expect(report.monitor.length).toBeGreaterThanOrEqual(11);
+    expect(report.monitor.length).toBeGreaterThanOrEqual(12);
 
     const html = readFileSync(join(out, 'ferris-report.html'), 'utf8');
     expect(html.match(/<rect class="task /g)).toHaveLength(report.timeline.tasks.length);
