@@ -3,7 +3,7 @@ import { RingBuffer } from '../core/RingBuffer.js';
 import type { PoolConfig } from './options.js';
 import { PoolThread } from './PoolThread.js';
 import { OK, type ResultMessage, SLOT_COUNT } from './protocol.js';
-import { Samples, type WorkerPoolStats } from './stats.js';
+import { type Outcome, PoolMetrics, type WorkerPoolStats } from './stats.js';
 import type { Task } from './Task.js';
 import { crashError } from './threadErrors.js';
 import { fromWire } from './wireErrors.js';
@@ -26,25 +26,19 @@ export class Scheduler {
   readonly #fnSources: readonly string[];
   readonly #queue = new RingBuffer<Task>();
   readonly #threads: PoolThread[] = [];
-  readonly #runTimes = new Samples();
-  readonly #waitTimes = new Samples();
-  readonly #createdAt: number;
+  readonly #metrics: PoolMetrics;
   #closed = false;
   #onDrained: (() => void) | undefined = undefined;
   #queued = 0;
   #running = 0;
   #live = 0;
-  #completed = 0;
-  #failed = 0;
-  #cancelled = 0;
-  #busyMs = 0;
   #runEwma: number | undefined = undefined;
   #pumping = false;
 
   constructor(config: PoolConfig, fnSources: readonly string[]) {
     this.#config = config;
     this.#fnSources = fnSources;
-    this.#createdAt = config.clock.now();
+    this.#metrics = new PoolMetrics(config.clock, config.minThreads, config.maxThreads);
     for (let i = 0; i < config.minThreads; i++) this.#becameIdle(this.#spawn());
   }
 
@@ -64,21 +58,7 @@ export class Scheduler {
   stats(): WorkerPoolStats {
     let idle = 0;
     for (const t of this.#threads) if (t.retiring === undefined && t.inFlight.length === 0) idle++;
-    const age = this.#config.clock.now() - this.#createdAt;
-    return {
-      threads: this.#live,
-      idle,
-      queued: this.#queued,
-      running: this.#running,
-      completed: this.#completed,
-      failed: this.#failed,
-      cancelled: this.#cancelled,
-      utilization: age > 0 ? Math.min(1, this.#busyMs / (age * this.#config.maxThreads)) : 0,
-      runTime: this.#runTimes.percentiles(),
-      waitTime: this.#waitTimes.percentiles(),
-      minThreads: this.#config.minThreads,
-      maxThreads: this.#config.maxThreads,
-    };
+    return this.#metrics.snapshot(this.#live, idle, this.#queued, this.#running);
   }
 
   /** Resolves once no task is queued or running. */
@@ -208,22 +188,19 @@ export class Scheduler {
     while (task !== undefined && task.seq !== seq) task = inFlight.shift();
     if (task === undefined) return;
     thread.ran = true;
-    this.#busyMs += runMs;
-    this.#runTimes.add(runMs);
+    this.#metrics.ran(runMs);
     this.#runEwma = this.#runEwma === undefined ? runMs : this.#runEwma * 0.9 + runMs * 0.1;
     if (task.state === 'done') return; // aborted after it started; the result is dropped
-    this.#waitTimes.add(Math.max(0, this.#config.clock.now() - task.calledAt - runMs));
+    this.#metrics.waited(task.calledAt, runMs);
     if (kind === OK) this.#settle(task, true, value, 'completed');
     else this.#settle(task, false, fromWire(value), 'failed');
   }
 
-  #settle(task: Task, ok: boolean, value: unknown, outcome: 'completed' | 'failed' | 'cancelled'): void {
+  #settle(task: Task, ok: boolean, value: unknown, outcome: Outcome): void {
     if (task.state === 'sent') this.#running--;
     task.state = 'done';
     task.scope?.dispose();
-    if (outcome === 'completed') this.#completed++;
-    else if (outcome === 'failed') this.#failed++;
-    else this.#cancelled++;
+    this.#metrics.settled(outcome);
     if (ok) task.resolve(value);
     else task.reject(value);
     if (this.#onDrained !== undefined) this.#checkDrained();

@@ -1,3 +1,5 @@
+import type { Clock } from '../core/Clock.js';
+
 /** Percentiles of a duration, in milliseconds (0 before any sample). */
 export interface Percentiles {
   p50: number;
@@ -34,7 +36,7 @@ export interface WorkerPoolStats {
 const WINDOW = 1024;
 
 /** The last WINDOW samples of one duration, kept without allocating per sample. @internal */
-export class Samples {
+class Samples {
   readonly #values = new Float64Array(WINDOW);
   #count = 0;
 
@@ -48,5 +50,70 @@ export class Samples {
     const sorted = this.#values.slice(0, n).sort();
     const at = (q: number): number => sorted[Math.min(n - 1, Math.floor(q * n))] as number;
     return { p50: at(0.5), p99: at(0.99) };
+  }
+}
+
+/** How a settled task ended, as counted in {@link WorkerPoolStats}. @internal */
+export type Outcome = 'completed' | 'failed' | 'cancelled';
+
+/**
+ * The running totals behind {@link WorkerPoolStats}: tasks settled by outcome, time spent running tasks, and
+ * the run/wait-time windows. The scheduler reports each event; `snapshot` adds what it knows of the moment.
+ * @internal
+ */
+export class PoolMetrics {
+  readonly #clock: Clock;
+  readonly #createdAt: number;
+  readonly #minThreads: number;
+  readonly #maxThreads: number;
+  readonly #runTimes = new Samples();
+  readonly #waitTimes = new Samples();
+  #completed = 0;
+  #failed = 0;
+  #cancelled = 0;
+  #busyMs = 0;
+
+  constructor(clock: Clock, minThreads: number, maxThreads: number) {
+    this.#clock = clock;
+    this.#createdAt = clock.now();
+    this.#minThreads = minThreads;
+    this.#maxThreads = maxThreads;
+  }
+
+  /** A thread reported a task that ran for `runMs` (counted even if the task was settled meanwhile). */
+  ran(runMs: number): void {
+    this.#busyMs += runMs;
+    this.#runTimes.add(runMs);
+  }
+
+  /** A task called at `calledAt` that ran for `runMs` is being settled with its result now. */
+  waited(calledAt: number, runMs: number): void {
+    this.#waitTimes.add(Math.max(0, this.#clock.now() - calledAt - runMs));
+  }
+
+  /** A task was settled with `outcome`. */
+  settled(outcome: Outcome): void {
+    if (outcome === 'completed') this.#completed++;
+    else if (outcome === 'failed') this.#failed++;
+    else this.#cancelled++;
+  }
+
+  /** A fresh snapshot, given the scheduler's current thread and task counts. */
+  snapshot(threads: number, idle: number, queued: number, running: number): WorkerPoolStats {
+    const age = this.#clock.now() - this.#createdAt;
+    return {
+      threads,
+      idle,
+      queued,
+      running,
+      completed: this.#completed,
+      failed: this.#failed,
+      cancelled: this.#cancelled,
+      utilization: age > 0 ? Math.min(1, this.#busyMs / (age * this.#maxThreads)) : 0,
+      runTime: this.#runTimes.percentiles(),
+      waitTime: this.#waitTimes.percentiles(),
+      minThreads: this.#minThreads,
+      maxThreads: this.#maxThreads,
+    };
   }
 }
