@@ -97,7 +97,11 @@ describe('ferris demo (built bin)', () => {
       'sequential_scraping_example',
     ]);
     // CPU work on the worker pool: every count computed on the threads matches the one-thread result.
-    expect(core.cpu_work_example).toMatchObject({ status: 'completed', total_tasks: 10, successful_tasks: 10 });
+    expect(core.cpu_work_example).toMatchObject({
+      status: 'completed',
+      total_tasks: 10,
+      successful_tasks: 10,
+    });
     expect(core.cpu_work_example).toMatchObject({ details: { threads: 4, results_match: true } });
     expect(core.concurrent_async_example).toMatchObject({
       total_tasks: 5,
