@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Queue, Worker } from 'bullmq';
 import { ExecutorShutdownError } from '../core/errors.js';
-import { neverAborts, onAbort } from '../core/signals.js';
+import { onAbort } from '../core/signals.js';
 import type { Source, WaitOptions } from '../core/types.js';
 import {
   assertFunction,
@@ -17,8 +16,10 @@ import {
 import { type AsyncParallelMapOptions, asyncParallelMap } from '../parallel/asyncParallelMap.js';
 import { AsyncTask } from '../task/AsyncTask.js';
 import { ConnectionHandle, type RedisConnection, unavailable } from './connection.js';
+import { openJobQueue, type Pending } from './jobQueue.js';
+import { cancelJob, limiterOption, startJobWorker } from './jobWorker.js';
 import type { RedisRateLimiter } from './RedisRateLimiter.js';
-import { assertSerializable, decodeError, encodeError } from './wire.js';
+import { assertSerializable } from './wire.js';
 
 /** BullMQ's own rate limit of a queue: at most `max` jobs start per `duration` ms, across all its workers. */
 export interface QueueRateLimit {
@@ -66,27 +67,7 @@ export type JobHandler<D = unknown, R = unknown> = (data: D, signal: AbortSignal
 
 const DEFAULTS = { concurrency: 1, lease: 30_000, prefix: 'ferris' } as const;
 
-/** Waiting for one job's outcome, by job id. */
-interface Pending {
-  resolve(value: unknown): void;
-  reject(reason: unknown): void;
-}
-
 function ignore(): void {}
-
-function limiterOf(value: unknown): QueueRateLimit | RedisRateLimiter | undefined {
-  if (value === undefined) return undefined;
-  if (value !== null && typeof value === 'object') {
-    if (typeof (value as RedisRateLimiter).acquire === 'function') return value as RedisRateLimiter;
-    const { max, duration } = value as Partial<QueueRateLimit>;
-    integerOption('DistributedExecutor options.limiter.max', max, Number.NaN, 1);
-    integerOption('DistributedExecutor options.limiter.duration', duration, Number.NaN, 1);
-    if (max !== undefined && duration !== undefined) return { max, duration };
-  }
-  throw new TypeError(
-    `DistributedExecutor options.limiter must be { max, duration } or a RedisRateLimiter, got ${describe(value)}.`,
-  );
-}
 
 /**
  * An executor whose work runs in any process, on any machine, that shares its Redis: producers submit jobs
@@ -147,7 +128,7 @@ export class DistributedExecutor {
         'DistributedExecutor options.concurrency must be a finite integer >= 1, got Infinity.',
       );
     this.#lease = integerOption('DistributedExecutor options.lease', o.lease, DEFAULTS.lease, 100);
-    this.#limiter = limiterOf(o.limiter);
+    this.#limiter = limiterOption(o.limiter);
     const keyPrefix =
       (o.connection as { keyPrefix?: unknown; options?: { keyPrefix?: unknown } } | undefined)?.keyPrefix ??
       (o.connection as { options?: { keyPrefix?: unknown } } | undefined)?.options?.keyPrefix;
@@ -294,7 +275,7 @@ export class DistributedExecutor {
         unlisten = onAbort(signal, () => {
           this.#pending.delete(id);
           reject(signal.reason);
-          this.#cancel(queue, id, signal.reason);
+          cancelJob(queue, this.#redis.client, this.#cancelChannel, id, signal.reason);
         });
         queue
           .add(handler, data, { jobId: id, removeOnComplete: true, removeOnFail: true, attempts: 1 })
@@ -309,18 +290,6 @@ export class DistributedExecutor {
     }
   }
 
-  /** Removes a waiting job; a running one gets its handler's signal aborted through the cancel channel. */
-  #cancel(queue: Queue, id: string, reason: unknown): void {
-    const why = reason instanceof Error ? reason.message : String(reason);
-    queue
-      .remove(id)
-      .then(async (removed) => {
-        if (removed === 1) return;
-        await this.#redis.client.publish(this.#cancelChannel, JSON.stringify({ id, reason: why }));
-      })
-      .catch(ignore);
-  }
-
   get #cancelChannel(): string {
     return `${this.#prefix}:${this.#name}:cancel`;
   }
@@ -331,39 +300,16 @@ export class DistributedExecutor {
     for (const p of all) p.reject(error);
   }
 
-  /**
-   * The producer's side, made on first use: the queue, and one reader of the queue's events stream that starts
-   * from the stream's last id, read before any job is added (starting from '$' would miss the jobs finishing
-   * during its first round trip), dispatching each job's outcome to its waiter.
-   */
+  /** The producer's side ({@link openJobQueue}), made on first use. */
   #startProducer(): Promise<Queue> {
-    this.#producer ??= (async () => {
-      const client = await this.#redis.ready();
-      const eventsKey = `${this.#prefix}:${this.#name}:events`;
-      const last = (await client.xrevrange(eventsKey, '+', '-', 'COUNT', 1)) as [string, string[]][];
-      const lastEventId = last[0]?.[0] ?? '0-0';
-      const queue = new Queue(this.#name, {
-        connection: client,
-        prefix: this.#prefix,
-        streams: { events: { maxLen: 100_000 } },
-      });
-      queue.on('error', ignore);
-      // Many jobs wait on one queue at once: BullMQ adds a listener per waiting job in some paths.
-      queue.setMaxListeners(0);
-      const eventsClient = this.#redis.duplicate(
-        { maxRetriesPerRequest: null, enableOfflineQueue: true },
-        true,
-      );
-      // The connection that delivers outcomes dropped: nobody can tell when these jobs finish.
-      eventsClient.on('close', () => {
-        if (this.#closed) return;
-        this.#failPending(
-          unavailable(new Error(`The connection to Redis was lost while ${this.#pending.size} job(s) ran.`)),
-        );
-      });
-      this.#readEvents(eventsClient, eventsKey, lastEventId).catch(ignore);
-      return queue;
-    })();
+    this.#producer ??= openJobQueue({
+      redis: this.#redis,
+      name: this.#name,
+      prefix: this.#prefix,
+      pending: this.#pending,
+      closed: () => this.#closed,
+      fail: (error) => this.#failPending(error),
+    });
     const producer = this.#producer;
     // A failed start (Redis down) is tried again by the next call.
     producer.catch(() => {
@@ -372,83 +318,16 @@ export class DistributedExecutor {
     return producer.catch((error: unknown) => Promise.reject(unavailable(error)));
   }
 
-  /**
-   * Reads BullMQ's events stream from `from` on a connection of its own (blocking XREAD) and settles the waiter
-   * of every job that completed or failed, until the executor closes. Reading the stream directly, rather than
-   * through BullMQ's `QueueEvents`, lets `close()` end the read at once even while Redis is unreachable.
-   */
-  async #readEvents(client: Redis, key: string, from: string): Promise<void> {
-    let id = from;
-    while (!this.#closed) {
-      let reply: [string, [string, string[]][]][] | null;
-      try {
-        reply = (await client.xread('BLOCK', 10_000, 'STREAMS', key, id)) as typeof reply;
-      } catch {
-        // The connection was closed: by close(), or for good.
-        return;
-      }
-      for (const [entryId, fields] of reply?.[0]?.[1] ?? []) {
-        id = entryId;
-        const event: Record<string, string> = {};
-        for (let i = 0; i + 1 < fields.length; i += 2) event[fields[i] as string] = fields[i + 1] as string;
-        const jobId = event.jobId;
-        const p = jobId === undefined ? undefined : this.#pending.get(jobId);
-        if (p === undefined || jobId === undefined) continue;
-        if (event.event === 'completed') {
-          this.#pending.delete(jobId);
-          p.resolve((JSON.parse(event.returnvalue ?? 'null') as { v?: unknown } | null)?.v);
-        } else if (event.event === 'failed') {
-          this.#pending.delete(jobId);
-          p.reject(decodeError(event.failedReason ?? '', this.#name, jobId));
-        }
-      }
-    }
-  }
-
   #startWorker(): Worker {
-    const limiter = this.#limiter;
-    const shared = limiter !== undefined && 'acquire' in limiter ? limiter : undefined;
-    const perQueue = shared === undefined ? (limiter as QueueRateLimit | undefined) : undefined;
-    const processor = async (
-      job: { name: string; data: unknown },
-      _token?: string,
-      signal?: AbortSignal,
-    ): Promise<unknown> => {
-      const fn = this.#handlers.get(job.name);
-      const jobSignal = signal ?? neverAborts;
-      try {
-        if (fn === undefined)
-          throw new TypeError(
-            `DistributedExecutor "${this.#name}" has no handler named "${job.name}" in this worker: register it with handle("${job.name}", fn) before submitting.`,
-          );
-        if (shared !== undefined) await shared.acquire(1, { signal: jobSignal });
-        const value = await fn(job.data as never, jobSignal);
-        assertSerializable(`The result of handler "${job.name}"`, value);
-        return { v: value };
-      } catch (error) {
-        throw encodeError(error);
-      }
-    };
-    const worker = new Worker(this.#name, processor, {
-      connection: this.#redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true }),
+    return startJobWorker({
+      redis: this.#redis,
+      name: this.#name,
       prefix: this.#prefix,
       concurrency: this.#concurrency,
-      lockDuration: this.#lease,
-      stalledInterval: this.#lease,
-      maxStalledCount: 1,
-      ...(perQueue === undefined ? {} : { limiter: perQueue }),
+      lease: this.#lease,
+      limiter: this.#limiter,
+      handlers: this.#handlers,
+      cancelChannel: this.#cancelChannel,
     });
-    worker.on('error', ignore);
-    const subscriber = this.#redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true });
-    subscriber.on('message', (_channel: string, message: string) => {
-      try {
-        const { id, reason } = JSON.parse(message) as { id: string; reason: string };
-        worker.cancelJob(id, reason);
-      } catch {
-        // Not a message of ours.
-      }
-    });
-    subscriber.subscribe(this.#cancelChannel).catch(ignore);
-    return worker;
   }
 }

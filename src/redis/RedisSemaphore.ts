@@ -6,6 +6,7 @@ import { linkSignal, neverAborts, type SignalScope } from '../core/signals.js';
 import type { ClockOptions, WaitOptions, Work } from '../core/types.js';
 import { assertFunction, clockOption, integerOption, optionsBag, waitOptions } from '../core/validate.js';
 import { ConnectionHandle, type RedisConnection, Script, unavailable } from './connection.js';
+import { HeldPermits, type Permit } from './heldPermits.js';
 import { keyOption } from './RedisRateLimiter.js';
 
 /** Options of {@link RedisSemaphore}. */
@@ -39,8 +40,6 @@ export interface RedisPermit extends Disposable, AsyncDisposable {
 const DEFAULTS = { lease: 30_000 } as const;
 
 const acquireScript = new Script('semaphoreAcquire.lua', 1);
-const renewScript = new Script('semaphoreRenew.lua', 1);
-const releaseScript = new Script('semaphoreRelease.lua', 1);
 
 function ignore(): void {}
 
@@ -50,38 +49,6 @@ interface Waiter {
   readonly reject: (reason: unknown) => void;
   readonly scope: SignalScope;
   done: boolean;
-}
-
-class Permit implements RedisPermit {
-  #released = false;
-  lost = false;
-  constructor(
-    readonly id: string,
-    readonly give: (id: string) => Promise<void>,
-  ) {}
-
-  get released(): boolean {
-    return this.#released;
-  }
-
-  release(): Promise<void> {
-    if (this.#released) return Promise.resolve();
-    this.#released = true;
-    return this.give(this.id);
-  }
-
-  /** Marks the permit released without asking Redis (its owner releases it in bulk). */
-  forget(): void {
-    this.#released = true;
-  }
-
-  [Symbol.dispose](): void {
-    this.release().catch(ignore);
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.release();
-  }
 }
 
 /**
@@ -114,15 +81,14 @@ export class RedisSemaphore {
   readonly #lease: number;
   readonly #clock: Clock;
   readonly #queue: Waiter[] = [];
-  /** Every permit this object holds, by holder id. */
-  readonly #held = new Map<string, Permit>();
+  /** Every permit this object holds, and their leases. */
+  readonly #held: HeldPermits;
   /** Permits taken by `tryAcquire()`, released by `release()`: last in, first out. */
   readonly #anonymous: Permit[] = [];
   #asking = false;
   /** A release was announced while the head's request was in flight: ask again at once. */
   #again = false;
   #retry: unknown = undefined;
-  #renew: unknown = undefined;
   #subscriber: Redis | undefined = undefined;
   #subscribing: Promise<void> | undefined = undefined;
   #closed = false;
@@ -138,6 +104,7 @@ export class RedisSemaphore {
     this.#lease = integerOption('RedisSemaphore options.lease', o.lease, DEFAULTS.lease, 10);
     this.#clock = clockOption('RedisSemaphore options.clock', o.clock);
     this.#redis = new ConnectionHandle('RedisSemaphore', o.connection);
+    this.#held = new HeldPermits(this.#redis, this.#key, this.#channel, this.#lease, this.#clock);
   }
 
   /** Callers of this process waiting in `acquire()`. */
@@ -186,7 +153,7 @@ export class RedisSemaphore {
     if (this.#closed || this.#queue.length > 0) return false;
     const [granted, , id] = await this.#request();
     if (!granted) return false;
-    this.#anonymous.push(this.#hold(id));
+    this.#anonymous.push(this.#held.hold(id));
     return true;
   }
 
@@ -233,11 +200,7 @@ export class RedisSemaphore {
     }
     this.#clock.clearTimeout(this.#retry);
     this.#retry = undefined;
-    const ids = [...this.#held.keys()];
-    for (const permit of this.#held.values()) permit.forget();
-    this.#held.clear();
-    this.#stopRenewing();
-    if (ids.length > 0) await this.#give(ids).catch(ignore);
+    await this.#held.releaseAll();
     await this.#subscribing?.catch(ignore);
     await this.#redis.close();
   }
@@ -276,11 +239,11 @@ export class RedisSemaphore {
         if (granted) {
           const waiter = this.#queue.shift();
           if (waiter === undefined || this.#closed) {
-            this.#give([id]).catch(ignore);
+            this.#held.give([id]).catch(ignore);
           } else {
             waiter.done = true;
             waiter.scope.dispose();
-            waiter.resolve(this.#hold(id));
+            waiter.resolve(this.#held.hold(id));
           }
           this.#ask();
           return;
@@ -355,59 +318,6 @@ export class RedisSemaphore {
     } catch (error) {
       throw unavailable(error);
     }
-  }
-
-  #hold(id: string): Permit {
-    const permit = new Permit(id, (held) => {
-      if (!this.#held.delete(held)) return Promise.resolve();
-      if (this.#held.size === 0) this.#stopRenewing();
-      return this.#give([held]);
-    });
-    this.#held.set(id, permit);
-    if (this.#renew === undefined) this.#scheduleRenewal();
-    return permit;
-  }
-
-  async #give(ids: string[]): Promise<void> {
-    try {
-      await releaseScript.run(this.#redis.ready(), [this.#key], [this.#channel, ...ids]);
-    } catch (error) {
-      throw unavailable(error);
-    }
-  }
-
-  #scheduleRenewal(): void {
-    const handle = this.#clock.setTimeout(() => this.#renewNow(), Math.floor(this.#lease / 3));
-    // A held permit alone does not keep the process alive: a process that exits loses its lease anyway.
-    (handle as { unref?: () => void } | undefined)?.unref?.();
-    this.#renew = handle;
-  }
-
-  #renewNow(): void {
-    const ids = [...this.#held.keys()];
-    if (ids.length === 0) {
-      this.#renew = undefined;
-      return;
-    }
-    renewScript.run(this.#redis.ready(), [this.#key], [this.#lease, ...ids]).then(
-      (lost) => {
-        for (const id of lost as string[]) {
-          const permit = this.#held.get(id);
-          if (permit !== undefined) permit.lost = true;
-          this.#held.delete(id);
-        }
-      },
-      // Redis is unreachable: try again at the next turn; the lease runs out if it stays away.
-      ignore,
-    );
-    if (this.#held.size > 0 && !this.#closed) this.#scheduleRenewal();
-    else this.#renew = undefined;
-  }
-
-  #stopRenewing(): void {
-    if (this.#renew === undefined) return;
-    this.#clock.clearTimeout(this.#renew);
-    this.#renew = undefined;
   }
 }
 
