@@ -63,6 +63,7 @@ export class RunLife {
     this.#onStop = options.onStop;
     this.#onSettle = options.onSettle;
     this.#scope = linkSignal(options.signal, {
+      shared: true,
       timeout: options.timeout,
       clock: options.clock,
       timeoutReason: options.timeoutReason,

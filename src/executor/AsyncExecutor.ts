@@ -104,7 +104,6 @@ export class AsyncExecutor implements AsyncDisposable {
     const events = this.#events;
     this.#scheduler = new Scheduler(
       {
-        listening: () => this.#taskListeners > 0,
         taskStarted: (task) => events.emit('taskStart', { task }),
         taskSettled: (task, status) => events.emit('taskSettled', { task, status }),
         readsFailures: () => events.has('taskSettled'),
@@ -174,13 +173,17 @@ export class AsyncExecutor implements AsyncDisposable {
     const task = new AsyncTask<T>(fn, taskOptions);
     const t = task as AsyncTask<unknown>;
     scheduler.admitted(); // undone if the task settles at once (signal already aborted)
-    task[kOwn](scheduler.owner, true, startsNow ? undefined : captureContext());
-    if (this.#taskListeners > 0) this.#events.emit('taskQueued', { task: t });
+    const listening = this.#taskListeners > 0;
+    // One clock reading serves as submission and start of a task that starts at once; a queued task's
+    // submission is read only for listeners (a Recorder draws the queue wait from it).
+    const now = startsNow || listening ? this.#clock.now() : undefined;
+    task[kOwn](scheduler.owner, true, startsNow ? undefined : captureContext(), now);
+    if (listening) this.#events.emit('taskQueued', { task: t });
     if (task.status !== 'pending') return task;
     if (startsNow) {
       // Nothing live waits while a slot is free, so this jumps no queue; the context is the current one.
       scheduler.startedAtOnce(t);
-      task[kStart](this.#taskListeners > 0 ? undefined : task.submittedAt);
+      task[kStart](listening ? undefined : now);
     } else scheduler.enqueue(t, priority);
     return task;
   }
@@ -319,11 +322,12 @@ export class AsyncExecutor implements AsyncDisposable {
     const off = this.#events.on(event, listener);
     if (event === 'shutdown') return off;
     this.#taskListeners++;
+    this.#scheduler.listening = true;
     let subscribed = true;
     return () => {
       if (!subscribed) return;
       subscribed = false;
-      this.#taskListeners--;
+      this.#scheduler.listening = --this.#taskListeners > 0;
       off();
     };
   }

@@ -9,8 +9,6 @@ import { Watchers } from './Watchers.js';
 
 /** What the scheduler tells its executor, for the task events. @internal */
 export interface SchedulerHost {
-  /** Whether anyone listens to task events: the hot path builds no payload otherwise. */
-  listening(): boolean;
   taskStarted(task: AsyncTask<unknown>): void;
   taskSettled(task: AsyncTask<unknown>, status: 'fulfilled' | 'rejected' | 'cancelled'): void;
   /** Whether someone hears every failure (a `taskSettled` listener). */
@@ -73,6 +71,8 @@ export class Scheduler {
   readonly #watchers = new Watchers();
   /** What the executor's tasks report to. */
   readonly owner: TaskOwner;
+  /** Whether anyone listens to the task events (set by the executor): the hot path builds no payload otherwise. */
+  listening = false;
 
   constructor(host: SchedulerHost, maxWorkers: number, clock: Clock, limiter: MapLimiter | undefined) {
     this.#host = host;
@@ -148,7 +148,8 @@ export class Scheduler {
   /** Queues an admitted task that did not start at once. */
   enqueue(task: AsyncTask<unknown>, priority: number): void {
     this.#queue.push(task, priority);
-    this.#pump();
+    // The common case, a full executor, has nothing to pump: skip the call.
+    if (this.#busy < this.#maxWorkers && !this.#paused) this.#pump();
   }
 
   /** Takes a slot for `task`, which starts right after. */
@@ -159,7 +160,7 @@ export class Scheduler {
     started.push(task);
     if (started.length >= 64 && started.length > 2 * this.#running)
       this.#started = started.filter((t) => !t.isDone);
-    if (this.#host.listening()) this.#host.taskStarted(task);
+    if (this.listening) this.#host.taskStarted(task);
   }
 
   /** An admitted task started at once: it never waited in the queue. */
@@ -253,7 +254,7 @@ export class Scheduler {
     if (this.#pumping) return;
     this.#pumping = true;
     const queue = this.#queue;
-    let at = this.#host.listening() ? undefined : now;
+    let at = this.listening ? undefined : now;
     while (this.#busy < this.#maxWorkers && !this.#paused && this.#queued + this.#mapWaits > 0) {
       if (this.#pacer !== undefined && !this.#pacer.ready()) break;
       const entry = queue.shift();
@@ -291,7 +292,7 @@ export class Scheduler {
   #taskSettled(task: AsyncTask<unknown>): void {
     const status = task.status as 'fulfilled' | 'rejected' | 'cancelled';
     this.#count(status === 'fulfilled' ? 'completed' : status === 'rejected' ? 'failed' : 'cancelled');
-    if (this.#host.listening()) this.#host.taskSettled(task, status);
+    if (this.listening) this.#host.taskSettled(task, status);
   }
 
   #count(outcome: Outcome): void {

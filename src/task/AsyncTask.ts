@@ -156,7 +156,11 @@ export class AsyncTask<T> extends Promise<T> {
     return this.#status === 'rejected' || this.#status === 'cancelled' ? this.#outcome : undefined;
   }
 
-  /** Clock time (ms) when the task was handed to its executor or group, or started, whichever came first. */
+  /**
+   * Clock time (ms) when the task was queued by its executor, where that was recorded (a task that waited
+   * while someone listened to the executor's task events), else when it started: the same reading for a task
+   * that started at once. A queued task's clock is read at submission only when someone will look.
+   */
   get submittedAt(): number | undefined {
     return this.#submittedAt ?? this.#startedAt;
   }
@@ -218,12 +222,13 @@ export class AsyncTask<T> extends Promise<T> {
   /**
    * @internal Hands the task to `owner`, which will start it with {@link kStart} or {@link kTake}. With
    * `armNow`, the timeout starts counting at once (queue time included, as `submitAsync` promises) instead of
-   * at start. `context`: where the task will start, for a task that waits for a slot.
+   * at start. `context`: where the task will start, for a task that waits for a slot; `submittedAt`: a clock
+   * reading of the hand-over, when the owner took one.
    */
-  [kOwn](owner: TaskOwner, armNow: boolean, context?: Context): void {
+  [kOwn](owner: TaskOwner, armNow: boolean, context?: Context, submittedAt?: number): void {
     this.#owner = owner;
     this.#context = context;
-    this.#submittedAt = this.#now();
+    this.#submittedAt = submittedAt;
     if (armNow) this.#arm();
   }
 

@@ -106,6 +106,7 @@ export class TaskGroup {
     // An abort from outside the group (its signal or its deadline) makes the group reject with that reason
     // itself; an abort after a failure carries a CancelledError and leaves `#failure` as it was.
     this.#scope = linkSignal(signal, {
+      shared: true,
       timeout,
       clock: this.#clock,
       timeoutReason: () => new TimeoutError(`The task group timed out after ${timeout} ms.`, { timeout }),

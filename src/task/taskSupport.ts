@@ -60,7 +60,11 @@ const LOWER_A = 97;
  */
 export function takesNoSignal(fn: (...args: never[]) => unknown): boolean {
   if (fn.length !== 0) return false;
-  const s = toSource.call(fn);
+  return scanEmptyArrow(toSource.call(fn));
+}
+
+/** Whether a function's source starts as `() =>` or `async () =>` (spaces allowed). */
+function scanEmptyArrow(s: string): boolean {
   let i: number;
   const first = s.charCodeAt(0);
   if (first === OPEN) i = 1;
