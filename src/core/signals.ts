@@ -84,11 +84,6 @@ export function onAbort(signal: AbortSignal, listener: () => void): () => void {
   };
 }
 
-/** The reason of an aborted signal, unchanged; a `CancelledError` if the signal carries none. */
-export function reasonOf(signal: AbortSignal): unknown {
-  return signal.reason === undefined ? new CancelledError() : signal.reason;
-}
-
 /**
  * Whether `error` is a cancellation rather than a failure: a `CancelledError`, a DOM `AbortError`, or the
  * reason of one of the given signals. Siblings cancelled because another child failed report such errors.
@@ -99,13 +94,6 @@ export function isCancellation(error: unknown, ...signals: (AbortSignal | undefi
     return true;
   for (const s of signals) if (s?.aborted && s.reason === error) return true;
   return false;
-}
-
-/** A signal that is already aborted with `reason`. */
-export function abortedSignal(reason: unknown): AbortSignal {
-  const c = new AbortController();
-  c.abort(reason);
-  return c.signal;
 }
 
 /** A signal that never aborts, shared: work that cannot be cancelled still receives a real AbortSignal. */
@@ -123,7 +111,7 @@ const setMax: SetMaxListeners | undefined = events?.setMaxListeners;
  * hundreds of listeners at once (one per `fetch(url, { signal })`): past 10 the warning would be a false alarm.
  * `node:events` is reached lazily through `process.getBuiltinModule`, so the core loads on any runtime.
  */
-export function sharedController(): AbortController {
+function sharedController(): AbortController {
   const controller = new AbortController();
   setMax?.(0, controller.signal);
   return controller;
