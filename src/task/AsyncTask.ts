@@ -24,6 +24,20 @@ export interface AsyncTaskOptions extends ClockOptions {
 
 let taskCounter = 0;
 
+/*
+ * The state is one small integer: the status code in the low bits, plus a flag set once someone reads the
+ * outcome. One field instead of two keeps the object small (an executor holds one per queued submission).
+ */
+const PENDING = 0;
+const RUNNING = 1;
+const FULFILLED = 2;
+const REJECTED = 3;
+const CANCELLED = 4;
+const STATUS = 7;
+const READ = 8;
+const STATUSES: readonly TaskStatus[] = ['pending', 'running', 'fulfilled', 'rejected', 'cancelled'];
+type Final = typeof FULFILLED | typeof REJECTED | typeof CANCELLED;
+
 // One shared promise executor instead of a closure per task.
 let capturedResolve: ((value: never) => void) | undefined;
 const capture = (resolve: (value: never) => void): void => {
@@ -74,21 +88,21 @@ export class AsyncTask<T> extends Promise<T> {
   #name: string | number;
   /** The work until it starts; then nothing. */
   #work: Work<T> | undefined;
-  #status: TaskStatus = 'pending';
-  /** The value once fulfilled, the reason once rejected or cancelled. */
+  /** Status code, plus the READ flag once someone read the outcome (await, then, error). */
+  #state = PENDING;
+  /**
+   * The value once fulfilled, the reason once rejected or cancelled; before that, the context captured when an
+   * owner queued the task, to start it in.
+   */
   #outcome: unknown = undefined;
   /** Settles the promise; a rejection goes through it too, as an already rejected promise (one function kept, not two). */
   #resolve: ((value: unknown) => void) | undefined;
   /** The executor or group that starts the task, if any. */
   #owner: TaskOwner | undefined = undefined;
-  /** The context captured when an owner queued the task, to start it in. */
-  #context: Context = undefined;
   /** The rare settings (timeout, signal, clock), if any. */
   #limits: Limits | undefined;
   /** The cancel scope of the work: made when armed (timeout or signal) or when the work takes a signal. */
   #scope: SignalScope | undefined = undefined;
-  /** Someone read the outcome (await, then, error). */
-  #read = false;
   #submittedAt: number | undefined = undefined;
   #startedAt: number | undefined = undefined;
   #finishedAt: number | undefined = undefined;
@@ -97,13 +111,13 @@ export class AsyncTask<T> extends Promise<T> {
     Object.defineProperty(AsyncTask.prototype, 'constructor', {
       configurable: true,
       get(this: object): PromiseConstructor | typeof AsyncTask {
-        if (!(#status in this)) return Promise;
+        if (!(#state in this)) return Promise;
         // `await task` and `Promise.resolve(task)` read this: the outcome is read.
-        if (!attaching) this.#read = true;
+        if (!attaching) this.#state |= READ;
         return this.#isBarePending() ? AsyncTask : Promise;
       },
     });
-    isUnread = (task) => !task.#read;
+    isUnread = (task) => (task.#state & READ) === 0;
   }
 
   /** Promises derived with `then()` are plain promises. */
@@ -137,23 +151,23 @@ export class AsyncTask<T> extends Promise<T> {
 
   /** Current state; see {@link TaskStatus}. */
   get status(): TaskStatus {
-    return this.#status;
+    return STATUSES[this.#state & STATUS] as TaskStatus;
   }
 
   /** True once the task is fulfilled, rejected or cancelled. */
   get isDone(): boolean {
-    return this.#status !== 'pending' && this.#status !== 'running';
+    return (this.#state & STATUS) >= FULFILLED;
   }
 
   /** The value, once fulfilled; `undefined` before. */
   get result(): T | undefined {
-    return this.#status === 'fulfilled' ? (this.#outcome as T) : undefined;
+    return (this.#state & STATUS) === FULFILLED ? (this.#outcome as T) : undefined;
   }
 
   /** The rejection reason, once rejected or cancelled; `undefined` before. Reading it counts as reading the outcome. */
   get error(): unknown {
-    this.#read = true;
-    return this.#status === 'rejected' || this.#status === 'cancelled' ? this.#outcome : undefined;
+    this.#state |= READ;
+    return (this.#state & STATUS) >= REJECTED ? this.#outcome : undefined;
   }
 
   /**
@@ -197,7 +211,7 @@ export class AsyncTask<T> extends Promise<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    this.#read = true;
+    this.#state |= READ;
     if (this.#isBarePending()) this.#start();
     return super.then(onFulfilled, onRejected);
   }
@@ -212,7 +226,7 @@ export class AsyncTask<T> extends Promise<T> {
     const why = reason === undefined ? new CancelledError(`Task ${this.name} was cancelled.`) : reason;
     if (this.#scope !== undefined)
       this.#scope.abort(why); // settles the task through #scopeAborted
-    else this.#stopped('cancelled', why);
+    else this.#stopped(CANCELLED, why);
   }
 
   override get [Symbol.toStringTag](): string {
@@ -227,29 +241,29 @@ export class AsyncTask<T> extends Promise<T> {
    */
   [kOwn](owner: TaskOwner, armNow: boolean, context?: Context, submittedAt?: number): void {
     this.#owner = owner;
-    this.#context = context;
+    this.#outcome = context;
     this.#submittedAt = submittedAt;
     if (armNow) this.#arm();
   }
 
   /** @internal Starts an owned task (no-op if it already settled, e.g. cancelled or timed out in the queue). */
   [kStart](now?: number): void {
-    if (this.#status === 'pending') this.#start(now);
+    if ((this.#state & STATUS) === PENDING) this.#start(now);
   }
 
   /** @internal See {@link kTake}. */
   [kTake](now?: number): boolean {
-    if (this.#status !== 'pending') return false;
+    if ((this.#state & STATUS) !== PENDING) return false;
     this.#owner!.taskStarting?.(this as AsyncTask<unknown>);
-    const context = this.#context;
-    this.#context = undefined;
+    const context = this.#outcome as Context;
+    this.#outcome = undefined;
     callInContext(context, this.#start, this, now);
     return true;
   }
 
   /** Pending and not owned: `execute()`, `then()` and `await` start it. */
   #isBarePending(): boolean {
-    return this.#status === 'pending' && this.#owner === undefined;
+    return (this.#state & STATUS) === PENDING && this.#owner === undefined;
   }
 
   /** Opens the cancel scope of a task with a timeout or a signal (once). */
@@ -261,36 +275,36 @@ export class AsyncTask<T> extends Promise<T> {
       timeout,
       clock,
       timeoutReason: () => new TimeoutError(`Task ${this.name} timed out after ${timeout} ms.`, { timeout }),
-      onAbort: (reason, timedOut) => this.#stopped(timedOut ? 'rejected' : 'cancelled', reason),
+      onAbort: (reason, timedOut) => this.#stopped(timedOut ? REJECTED : CANCELLED, reason),
     });
   }
 
   #start(now?: number): void {
     this.#arm();
-    if (this.#status !== 'pending') return; // the signal was already aborted
+    if ((this.#state & STATUS) !== PENDING) return; // the signal was already aborted
     const fn = this.#work as Work<T>;
     this.#work = undefined;
-    this.#status = 'running';
+    this.#state = (this.#state & READ) | RUNNING;
     this.#startedAt = now ?? this.#now();
     let out: T | PromiseLike<T>;
     try {
       if (this.#scope === undefined && takesNoSignal(fn)) out = (fn as () => T | PromiseLike<T>)();
       else {
         this.#scope ??= linkSignal(undefined, {
-          onAbort: (reason) => this.#stopped('cancelled', reason),
+          onAbort: (reason) => this.#stopped(CANCELLED, reason),
         });
         out = fn(this.#scope.signal);
       }
     } catch (error) {
-      this.#workDone('rejected', error);
+      this.#workDone(REJECTED, error);
       return;
     }
     if (isThenable<T>(out))
       Promise.resolve(out).then(
-        (value) => this.#workDone('fulfilled', value),
-        (error: unknown) => this.#workDone('rejected', error),
+        (value) => this.#workDone(FULFILLED, value),
+        (error: unknown) => this.#workDone(REJECTED, error),
       );
-    else this.#workDone('fulfilled', out);
+    else this.#workDone(FULFILLED, out);
   }
 
   #now(): number {
@@ -301,27 +315,28 @@ export class AsyncTask<T> extends Promise<T> {
    * The work settled: one clock reading is this task's `finishedAt` and, through the owner, the `startedAt` of a
    * task the freed slot starts. A late outcome (the task was cancelled or timed out) is dropped.
    */
-  #workDone(status: 'fulfilled' | 'rejected', outcome: unknown): void {
+  #workDone(status: typeof FULFILLED | typeof REJECTED, outcome: unknown): void {
     const now = this.#now();
     // The work settled on its own (or late): its signal must never abort from now on.
     this.#scope?.dispose();
     this.#owner?.workSettled(this as AsyncTask<unknown>, now);
-    if (this.#status !== 'running') return;
-    this.#status = status;
+    const state = this.#state;
+    if ((state & STATUS) !== RUNNING) return;
+    this.#state = (state & READ) | status;
     this.#outcome = outcome;
     this.#finish(now);
   }
 
   /** Cancelled or timed out: settles at once; work that never started never will. */
-  #stopped(status: 'rejected' | 'cancelled', reason: unknown): void {
-    if (this.isDone) return;
-    const neverRan = this.#status === 'pending';
-    this.#status = status;
-    this.#outcome = reason;
+  #stopped(status: typeof REJECTED | typeof CANCELLED, reason: unknown): void {
+    const state = this.#state;
+    if ((state & STATUS) >= FULFILLED) return;
+    const neverRan = (state & STATUS) === PENDING;
+    this.#state = (state & READ) | status;
+    this.#outcome = reason; // drops a captured context too
     this.#finish();
     if (neverRan) {
       this.#work = undefined;
-      this.#context = undefined;
       this.#owner?.workSettled(this as AsyncTask<unknown>);
     }
   }
@@ -329,7 +344,8 @@ export class AsyncTask<T> extends Promise<T> {
   /** Common end of every final state: timings (`now`: a reading just taken), settlement, owner notice. */
   #finish(now?: number): void {
     this.#finishedAt = now ?? this.#now();
-    if (this.#status === 'fulfilled') this.#resolve!(this.#outcome);
+    const status = (this.#state & STATUS) as Final;
+    if (status === FULFILLED) this.#resolve!(this.#outcome);
     else {
       // Handled here, so a task that nobody awaits is no unhandled rejection; awaiting it still rejects.
       attaching = true;
@@ -342,7 +358,11 @@ export class AsyncTask<T> extends Promise<T> {
     this.#resolve = undefined;
     const owner = this.#owner;
     owner?.taskSettled(this as AsyncTask<unknown>);
-    if (this.#status === 'rejected' && !this.#read && !owner?.readsFailure?.(this as AsyncTask<unknown>)) {
+    if (
+      status === REJECTED &&
+      (this.#state & READ) === 0 &&
+      !owner?.readsFailure?.(this as AsyncTask<unknown>)
+    ) {
       const task = this as AsyncTask<unknown>;
       reportIfUnread(this.name, this.#outcome, () => isUnread(task));
     }
