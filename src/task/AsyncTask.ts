@@ -5,12 +5,26 @@ import { linkSignal, type SignalScope } from '../core/signals.js';
 import type { ClockOptions, Work } from '../core/types.js';
 import { assertFunction, isThenable } from '../core/validate.js';
 import { kOwn, kStart, kTake, type TaskOwner } from './owner.js';
-import { type Limits, NO_OPTIONS, readTaskOptions, reportIfUnread, takesNoSignal } from './taskSupport.js';
+import {
+  CANCELLED,
+  type Final,
+  FULFILLED,
+  type Limits,
+  NO_OPTIONS,
+  PENDING,
+  READ,
+  REJECTED,
+  RUNNING,
+  readTaskOptions,
+  reportIfUnread,
+  STATUS,
+  STATUSES,
+  type TaskStatus,
+  takesNoSignal,
+} from './taskSupport.js';
 
 export { kOwn, kStart, kTake, type TaskOwner } from './owner.js';
-
-/** Where a task is in its life: it moves from 'pending' to 'running' to one of the three final states, once. */
-export type TaskStatus = 'pending' | 'running' | 'fulfilled' | 'rejected' | 'cancelled';
+export type { TaskStatus } from './taskSupport.js';
 
 /** Options of {@link AsyncTask}. */
 export interface AsyncTaskOptions extends ClockOptions {
@@ -24,22 +38,8 @@ export interface AsyncTaskOptions extends ClockOptions {
 
 let taskCounter = 0;
 
-/*
- * The state is one small integer: the status code in the low bits, plus a flag set once someone reads the
- * outcome. One field instead of two keeps the object small (an executor holds one per queued submission).
- */
-const PENDING = 0;
-const RUNNING = 1;
-const FULFILLED = 2;
-const REJECTED = 3;
-const CANCELLED = 4;
-const STATUS = 7;
-const READ = 8;
-const STATUSES: readonly TaskStatus[] = ['pending', 'running', 'fulfilled', 'rejected', 'cancelled'];
-type Final = typeof FULFILLED | typeof REJECTED | typeof CANCELLED;
-
-// One shared promise executor instead of a closure per task.
 let capturedResolve: ((value: never) => void) | undefined;
+/** The one promise executor of every task (no closure per task). */
 const capture = (resolve: (value: never) => void): void => {
   capturedResolve = resolve;
 };
@@ -76,13 +76,9 @@ let isUnread: (task: AsyncTask<unknown>) => boolean;
  */
 export class AsyncTask<T> extends Promise<T> {
   /*
-   * Why a Promise subclass: `await task` and `Promise.all(tasks)` adopt a native promise whose `constructor`
-   * is `Promise` directly, with no extra promise and no extra microtask, which a plain thenable costs (about
-   * 3x the time of the whole task under `Promise.all`). So `constructor` on the prototype is a getter that
-   * answers `Promise` once the task is owned or started. A bare pending task answers `AsyncTask` instead, so
-   * `await` and `Promise.resolve()` treat it as a thenable and call `then()`, which starts it. Both `await`
-   * and `then()` pass through that getter or `then()`, which is how the task knows its outcome is read.
-   * Fields are kept few: an executor holds one task per queued submission (SPEC §4 counts bytes per task).
+   * Why a Promise subclass, and why `constructor` is a getter (answering `AsyncTask` only for a bare pending
+   * task, so `await` calls `then()`, which starts it): docs/design.md, "AsyncTask". Fields are kept few: an
+   * executor holds one task per queued submission (SPEC §4 counts bytes per task).
    */
   /** The label, or the task number until the default label is first read. */
   #name: string | number;
@@ -90,10 +86,7 @@ export class AsyncTask<T> extends Promise<T> {
   #work: Work<T> | undefined;
   /** Status code, plus the READ flag once someone read the outcome (await, then, error). */
   #state = PENDING;
-  /**
-   * The value once fulfilled, the reason once rejected or cancelled; before that, the context captured when an
-   * owner queued the task, to start it in.
-   */
+  /** The value once fulfilled, the reason once rejected or cancelled; before that, a queued task's context. */
   #outcome: unknown = undefined;
   /** Settles the promise; a rejection goes through it too, as an already rejected promise (one function kept, not two). */
   #resolve: ((value: unknown) => void) | undefined;
@@ -170,11 +163,7 @@ export class AsyncTask<T> extends Promise<T> {
     return (this.#state & STATUS) >= REJECTED ? this.#outcome : undefined;
   }
 
-  /**
-   * Clock time (ms) when the task was queued by its executor, where that was recorded (a task that waited
-   * while someone listened to the executor's task events), else when it started: the same reading for a task
-   * that started at once. A queued task's clock is read at submission only when someone will look.
-   */
+  /** Clock time (ms) when its executor queued the task, if recorded (someone listened to its task events), else `startedAt`. */
   get submittedAt(): number | undefined {
     return this.#submittedAt ?? this.#startedAt;
   }
@@ -196,10 +185,7 @@ export class AsyncTask<T> extends Promise<T> {
       : this.#finishedAt - this.#startedAt;
   }
 
-  /**
-   * Starts the task (once) and returns its promise, the task itself; repeat calls return the same promise.
-   * A task owned by an executor or a group is started by its owner: `execute()` then only returns it.
-   */
+  /** Starts the task (once) and returns it, its own promise; a task owned by an executor or a group is started by its owner. */
   execute(): Promise<T> {
     if (this.#isBarePending()) this.#start();
     return this;
@@ -233,12 +219,7 @@ export class AsyncTask<T> extends Promise<T> {
     return 'AsyncTask';
   }
 
-  /**
-   * @internal Hands the task to `owner`, which will start it with {@link kStart} or {@link kTake}. With
-   * `armNow`, the timeout starts counting at once (queue time included, as `submitAsync` promises) instead of
-   * at start. `context`: where the task will start, for a task that waits for a slot; `submittedAt`: a clock
-   * reading of the hand-over, when the owner took one.
-   */
+  /** @internal Hands the task to its owner: see {@link kOwn} in owner.ts. */
   [kOwn](owner: TaskOwner, armNow: boolean, context?: Context, submittedAt?: number): void {
     this.#owner = owner;
     this.#outcome = context;
@@ -311,10 +292,7 @@ export class AsyncTask<T> extends Promise<T> {
     return (this.#limits === undefined ? systemClock : this.#limits.clock).now();
   }
 
-  /**
-   * The work settled: one clock reading is this task's `finishedAt` and, through the owner, the `startedAt` of a
-   * task the freed slot starts. A late outcome (the task was cancelled or timed out) is dropped.
-   */
+  /** The work settled: `finishedAt`, and the `startedAt` of what the freed slot starts. A late outcome is dropped. */
   #workDone(status: typeof FULFILLED | typeof REJECTED, outcome: unknown): void {
     const now = this.#now();
     // The work settled on its own (or late): its signal must never abort from now on.

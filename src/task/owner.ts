@@ -21,7 +21,12 @@ export interface TaskOwner {
   readsFailure?(task: AsyncTask<unknown>): boolean;
 }
 
-/** @internal Hands a task to an owner, which then starts it with {@link kStart} or offers it a slot with {@link kTake}. */
+/**
+ * @internal `task[kOwn](owner, armNow, context?, submittedAt?)` hands a task to an owner, which then starts it
+ * with {@link kStart} or offers it a slot with {@link kTake}. With `armNow`, the timeout counts from now (queue
+ * time included, as `submitAsync` promises) instead of from the start. `context`: where a task that waits for
+ * a slot will start; `submittedAt`: a clock reading of the hand-over, when the owner took one.
+ */
 export const kOwn: unique symbol = Symbol('ferris.task.own');
 /** @internal Starts an owned task now; `now`, if given, is a clock reading just taken, used as `startedAt`. */
 export const kStart: unique symbol = Symbol('ferris.task.start');

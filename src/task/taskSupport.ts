@@ -8,6 +8,24 @@ import { clockOption, optionsBag, signalOption, stringOption, timeoutOption } fr
  * one, and the report of failures nobody read.
  */
 
+/** Where a task is in its life: it moves from 'pending' to 'running' to one of the three final states, once. */
+export type TaskStatus = 'pending' | 'running' | 'fulfilled' | 'rejected' | 'cancelled';
+
+/**
+ * An AsyncTask's state is one small integer: the status code in the low bits, plus a flag set once someone reads the
+ * outcome. One field instead of two keeps the object small (an executor holds one per queued submission).
+ * @internal
+ */
+export const PENDING = 0;
+export const RUNNING = 1;
+export const FULFILLED = 2;
+export const REJECTED = 3;
+export const CANCELLED = 4;
+export const STATUS = 7;
+export const READ = 8;
+export const STATUSES: readonly TaskStatus[] = ['pending', 'running', 'fulfilled', 'rejected', 'cancelled'];
+export type Final = typeof FULFILLED | typeof REJECTED | typeof CANCELLED;
+
 /** A task's rare settings, allocated only when it has a timeout, a signal or a clock of its own. @internal */
 export class Limits {
   constructor(
