@@ -42,6 +42,9 @@ export type {
   SubmitOptions,
 } from './options.js';
 
+/** The events about tasks (every event but `shutdown`). */
+type TaskEvent = Exclude<keyof AsyncExecutorEvents, 'shutdown'>;
+
 let executorCounter = 0;
 
 /**
@@ -76,8 +79,8 @@ export class AsyncExecutor implements AsyncDisposable {
   readonly #scheduler: Scheduler;
   #shutdown = false;
   readonly #events = new Emitter<AsyncExecutorEvents>();
-  /** Subscriptions to the task events: the hot path builds no payload while there are none. */
-  #taskListeners = 0;
+  /** Subscriptions to each task event: the hot path builds no payload for an event nobody hears. */
+  readonly #heard: Record<TaskEvent, number> = { taskQueued: 0, taskStart: 0, taskSettled: 0 };
 
   /**
    * @param options The options, or the number of workers (`new AsyncExecutor(4)`).
@@ -173,17 +176,18 @@ export class AsyncExecutor implements AsyncDisposable {
     const task = new AsyncTask<T>(fn, taskOptions);
     const t = task as AsyncTask<unknown>;
     scheduler.admitted(); // undone if the task settles at once (signal already aborted)
-    const listening = this.#taskListeners > 0;
     // One clock reading serves as submission and start of a task that starts at once; a queued task's
     // submission is read only for listeners (a Recorder draws the queue wait from it).
-    const now = startsNow || listening ? this.#clock.now() : undefined;
+    const now = startsNow || scheduler.listening ? this.#clock.now() : undefined;
     task[kOwn](scheduler.owner, true, startsNow ? undefined : captureContext(), now);
-    if (listening) this.#events.emit('taskQueued', { task: t });
+    const announced = this.#heard.taskQueued > 0;
+    if (announced) this.#events.emit('taskQueued', { task: t });
     if (task.status !== 'pending') return task;
     if (startsNow) {
       // Nothing live waits while a slot is free, so this jumps no queue; the context is the current one.
       scheduler.startedAtOnce(t);
-      task[kStart](listening ? undefined : now);
+      // A listener ran code in between: the reading would be stale as a start time.
+      task[kStart](announced || scheduler.hearsStart ? undefined : now);
     } else scheduler.enqueue(t, priority);
     return task;
   }
@@ -321,15 +325,26 @@ export class AsyncExecutor implements AsyncDisposable {
   on<K extends keyof AsyncExecutorEvents>(event: K, listener: Listener<AsyncExecutorEvents[K]>): () => void {
     const off = this.#events.on(event, listener);
     if (event === 'shutdown') return off;
-    this.#taskListeners++;
-    this.#scheduler.listening = true;
+    const task = event as TaskEvent;
+    this.#heard[task]++;
+    this.#hear();
     let subscribed = true;
     return () => {
       if (!subscribed) return;
       subscribed = false;
-      this.#scheduler.listening = --this.#taskListeners > 0;
+      this.#heard[task]--;
+      this.#hear();
       off();
     };
+  }
+
+  /** Tells the scheduler which task events someone hears. */
+  #hear(): void {
+    const heard = this.#heard;
+    const scheduler = this.#scheduler;
+    scheduler.hearsStart = heard.taskStart > 0;
+    scheduler.hearsSettled = heard.taskSettled > 0;
+    scheduler.listening = heard.taskQueued > 0 || scheduler.hearsStart || scheduler.hearsSettled;
   }
 
   /** A fresh snapshot of the counters. */

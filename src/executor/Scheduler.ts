@@ -71,8 +71,12 @@ export class Scheduler {
   readonly #watchers = new Watchers();
   /** What the executor's tasks report to. */
   readonly owner: TaskOwner;
-  /** Whether anyone listens to the task events (set by the executor): the hot path builds no payload otherwise. */
+  /** Whether anyone listens to any task event (set by the executor): queued tasks' submission time is read then. */
   listening = false;
+  /** Whether anyone hears `taskStart` (set by the executor). */
+  hearsStart = false;
+  /** Whether anyone hears `taskSettled` (set by the executor). */
+  hearsSettled = false;
 
   constructor(host: SchedulerHost, maxWorkers: number, clock: Clock, limiter: MapLimiter | undefined) {
     this.#host = host;
@@ -160,7 +164,7 @@ export class Scheduler {
     started.push(task);
     if (started.length >= 64 && started.length > 2 * this.#running)
       this.#started = started.filter((t) => !t.isDone);
-    if (this.listening) this.#host.taskStarted(task);
+    if (this.hearsStart) this.#host.taskStarted(task);
   }
 
   /** An admitted task started at once: it never waited in the queue. */
@@ -254,7 +258,7 @@ export class Scheduler {
     if (this.#pumping) return;
     this.#pumping = true;
     const queue = this.#queue;
-    let at = this.listening ? undefined : now;
+    let at = this.hearsStart ? undefined : now;
     while (this.#busy < this.#maxWorkers && !this.#paused && this.#queued + this.#mapWaits > 0) {
       if (this.#pacer !== undefined && !this.#pacer.ready()) break;
       const entry = queue.shift();
@@ -292,7 +296,7 @@ export class Scheduler {
   #taskSettled(task: AsyncTask<unknown>): void {
     const status = task.status as 'fulfilled' | 'rejected' | 'cancelled';
     this.#count(status === 'fulfilled' ? 'completed' : status === 'rejected' ? 'failed' : 'cancelled');
-    if (this.listening) this.#host.taskSettled(task, status);
+    if (this.hearsSettled) this.#host.taskSettled(task, status);
   }
 
   #count(outcome: Outcome): void {

@@ -6,6 +6,7 @@ import { clockOption, optionsBag, stringOption } from '../core/validate.js';
 import type { AsyncExecutor } from '../executor/AsyncExecutor.js';
 import type { ResourcePool } from '../pool/ResourcePool.js';
 import type { Queue } from '../queue/Queue.js';
+import { type ExecutorRecords, recordExecutor, type TaskEnd, type TaskLog } from './executorRecords.js';
 import type { MonitorSample } from './monitor.js';
 import {
   type Emits,
@@ -39,13 +40,8 @@ export interface TrackOptions {
   limiter?: MapLimiter | undefined;
 }
 
-interface TaskLike {
-  readonly name: string;
-  readonly startedAt?: number | undefined;
-  readonly finishedAt?: number | undefined;
-  readonly submittedAt?: number | undefined;
-  readonly error?: unknown;
-}
+const codeOf = (outcome: TaskEnd) =>
+  outcome === 'fulfilled' ? FULFILLED : outcome === 'rejected' ? REJECTED : CANCELLED;
 
 function errorText(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
@@ -88,6 +84,8 @@ export class Recorder {
   readonly #events: RecordedEvent[] = [];
   readonly #sinks: RecorderSink[] = [];
   readonly #unsubscribe: (() => void)[] = [];
+  /** The attached executors, switched to live recording while a sink listens. */
+  readonly #executors: ExecutorRecords[] = [];
   /** The row of the tracked task the current code runs in (for onRetry and limiter grants). */
   readonly #current = new AsyncLocalStorage<number>();
   /** What the primitives' events are recorded into (see primitiveEvents.ts). */
@@ -118,9 +116,12 @@ export class Recorder {
     if (typeof sink !== 'function')
       throw new TypeError(`Recorder.subscribe sink must be a function, got ${typeof sink}.`);
     this.#sinks.push(sink);
+    if (this.#sinks.length === 1) for (const records of this.#executors) records.live(true);
     return () => {
       const i = this.#sinks.indexOf(sink);
-      if (i >= 0) this.#sinks.splice(i, 1);
+      if (i < 0) return;
+      this.#sinks.splice(i, 1);
+      if (this.#sinks.length === 0) for (const records of this.#executors) records.live(false);
     };
   }
 
@@ -144,10 +145,11 @@ export class Recorder {
     };
   }
 
-  /** Adds a queued task; returns its row (its id is row + 1). */
-  #newTask(name: string, scenario: string, queuedAt: number): number {
-    const row = this.#tasks.add(name, scenario, queuedAt);
-    if (this.#sinks.length > 0) this.#notify({ type: 'queued', at: queuedAt, id: row + 1, name, scenario });
+  /** Adds a queued task; returns its row (its id is row + 1). `label`: see {@link TaskTable.add}. */
+  #newTask(label: string | number, scenario: string, queuedAt: number): number {
+    const row = this.#tasks.add(label, scenario, queuedAt);
+    if (this.#sinks.length > 0)
+      this.#notify({ type: 'queued', at: queuedAt, id: row + 1, name: this.#tasks.name(row), scenario });
     return row;
   }
 
@@ -158,8 +160,8 @@ export class Recorder {
     this.#notify({ type: 'started', at, id: row + 1, name: t.name(row), scenario: t.scenario(row) });
   }
 
-  #finish(row: number, outcome: 'fulfilled' | 'rejected' | 'cancelled', at: number, error?: unknown): void {
-    const code = outcome === 'fulfilled' ? FULFILLED : outcome === 'rejected' ? REJECTED : CANCELLED;
+  #finish(row: number, outcome: TaskEnd, at: number, error?: unknown): void {
+    const code = codeOf(outcome);
     const text = outcome === 'fulfilled' ? undefined : errorText(error);
     if (!this.#tasks.finish(row, code, at, text) || this.#sinks.length === 0) return;
     const t = this.#tasks;
@@ -172,49 +174,40 @@ export class Recorder {
   }
 
   /**
-   * Records the tasks of an executor (`AsyncExecutor`): each task from `submitAsync` from its queueing
-   * (`taskQueued`, or `task.submittedAt` where the executor provides them) to its settlement.
+   * Records the tasks of an executor (`AsyncExecutor`): each task from `submitAsync`, with its queueing, start
+   * and settlement times. While no sink is subscribed, a task is written once, when it settles, from the
+   * times it carries (the cheap way: about 100-200 ns per task, see docs/performance.md), so a task still in
+   * flight is not in {@link tasks} yet; while a sink listens, each step is recorded and handed to the sinks as
+   * it happens. Give the Recorder the executor's clock.
    * @returns An unsubscribe function.
    */
   attach(executor: AsyncExecutor, options?: { scenario?: string | undefined }): () => void {
     const scenario = stringOption('Recorder.attach options.scenario', options?.scenario) ?? 'default';
-    // Tasks in flight only: a record leaves the map when its task settles (a Map, not a WeakMap: ephemeron
-    // tables cost the GC dearly at 100k+ entries).
-    const records = new Map<object, number>();
-    const source = executor as unknown as Emits;
-    // The task's own clock readings (its executor's clock: give the Recorder the same one) when it has them.
-    const toLocal = (clockMs: number | undefined) =>
-      clockMs === undefined ? this.now() : round(clockMs - this.#origin);
-    const get = (task: TaskLike): number => {
-      let record = records.get(task);
-      if (record === undefined) {
-        record = this.#newTask(task.name, scenario, toLocal(task.submittedAt ?? task.startedAt));
-        records.set(task, record);
-      }
-      return record;
-    };
-    const offs = [
-      // Emitted by executors that announce queueing; older ones only start and settle, and then a task's
-      // queue wait comes from `task.submittedAt` when it has one.
-      source.on('taskQueued', ((p: { task: TaskLike }) => void get(p.task)) as (payload: never) => void),
-      source.on('taskStart', ((p: { task: TaskLike }) => {
-        this.#start(get(p.task), toLocal(p.task.startedAt));
-      }) as (payload: never) => void),
-      source.on('taskSettled', ((p: { task: TaskLike; status: 'fulfilled' | 'rejected' | 'cancelled' }) => {
-        const record = get(p.task);
-        records.delete(p.task);
-        this.#finish(
-          record,
-          p.status,
-          toLocal(p.task.finishedAt),
-          p.status === 'fulfilled' ? undefined : p.task.error,
-        );
-      }) as (payload: never) => void),
-    ];
+    const records = recordExecutor(executor as unknown as Emits, scenario, this.#taskLog);
+    if (this.#sinks.length > 0) records.live(true);
+    this.#executors.push(records);
     return this.#keep(() => {
-      for (const off of offs) off();
+      this.#executors.splice(this.#executors.indexOf(records), 1);
+      records.off();
     });
   }
+
+  /** What executor attachments write into (see executorRecords.ts). */
+  readonly #taskLog: TaskLog = {
+    heard: () => this.#sinks.length > 0,
+    // The task's own clock readings (its executor's clock: give the Recorder the same one).
+    local: (clockMs) => (clockMs === undefined ? this.now() : round(clockMs - this.#origin)),
+    queued: (label, scenario, at) => this.#newTask(label, scenario, at),
+    started: (row, at) => this.#start(row, at),
+    finished: (row, outcome, startedAt, at, error) => {
+      if (startedAt !== undefined && Number.isNaN(this.#tasks.startedAt(row))) this.#start(row, startedAt);
+      this.#finish(row, outcome, at, error);
+    },
+    settled: (label, scenario, queued, started, finished, outcome, error) => {
+      const text = outcome === 'fulfilled' ? undefined : errorText(error);
+      this.#tasks.addSettled(label, scenario, queued, started, finished, codeOf(outcome), text);
+    },
+  };
 
   /**
    * Wraps a map's item function (or any async function) so that every call is recorded as a task named

@@ -61,8 +61,11 @@ export class TaskTable {
     this.#outcome = outcome;
   }
 
-  /** Adds a queued task; returns its row. */
-  add(name: string, scenario: string, queuedAt: number): number {
+  /**
+   * Adds a queued task; returns its row. `label`: its name, or the number n of a default label `Task-<n>`
+   * (as an executor's task keeps it).
+   */
+  add(label: string | number, scenario: string, queuedAt: number): number {
     const i = this.size;
     if (i === this.#queued.length) this.#grow();
     this.size = i + 1;
@@ -70,10 +73,28 @@ export class TaskTable {
     this.#wait[i] = Number.NaN;
     this.#started[i] = Number.NaN;
     this.#finished[i] = Number.NaN;
-    const labelNo = defaultLabelNumber(name);
+    const labelNo = typeof label === 'number' ? label : defaultLabelNumber(label);
     this.#labelNo[i] = labelNo;
-    this.#names.push(Number.isNaN(labelNo) ? name : undefined);
+    this.#names.push(Number.isNaN(labelNo) ? (label as string) : undefined);
     this.#scenarios.push(scenario);
+    return i;
+  }
+
+  /** Adds a task that already settled, in one write (`started`: NaN if it never started); returns its row. */
+  addSettled(
+    label: string | number,
+    scenario: string,
+    queued: number,
+    started: number,
+    finished: number,
+    outcome: number,
+    error: string | undefined,
+  ): number {
+    const i = this.add(label, scenario, queued);
+    this.#started[i] = started;
+    this.#finished[i] = finished;
+    this.#outcome[i] = outcome;
+    if (error !== undefined) this.#errors.set(i, error);
     return i;
   }
 
@@ -142,8 +163,13 @@ export class TaskTable {
     }
     const out: TimelineTask[] = [];
     const time = (x: number) => (Number.isNaN(x) ? null : x);
-    for (let i = 0; i < this.size; i++) {
-      if (scenario !== undefined && this.#scenarios[i] !== scenario) continue;
+    // In order of queueing: a row written when its task settled comes after rows of tasks queued later.
+    const queued = this.#queued;
+    const byQueueing: number[] = [];
+    for (let i = 0; i < this.size; i++)
+      if (scenario === undefined || this.#scenarios[i] === scenario) byQueueing.push(i);
+    byQueueing.sort((x, y) => (queued[x] as number) - (queued[y] as number) || x - y);
+    for (const i of byQueueing) {
       const wait = this.#wait[i] as number;
       const error = this.#errors.get(i);
       out.push({

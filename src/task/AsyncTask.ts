@@ -4,7 +4,7 @@ import { CancelledError, TimeoutError } from '../core/errors.js';
 import { linkSignal, type SignalScope } from '../core/signals.js';
 import type { ClockOptions, Work } from '../core/types.js';
 import { assertFunction, isThenable } from '../core/validate.js';
-import { kOwn, kStart, kTake, type TaskOwner } from './owner.js';
+import { kLabel, kOwn, kStart, kTake, type TaskOwner } from './owner.js';
 import {
   CANCELLED,
   type Final,
@@ -23,7 +23,7 @@ import {
   takesNoSignal,
 } from './taskSupport.js';
 
-export { kOwn, kStart, kTake, type TaskOwner } from './owner.js';
+export { kLabel, kOwn, kStart, kTake, type TaskOwner } from './owner.js';
 export type { TaskStatus } from './taskSupport.js';
 
 /** Options of {@link AsyncTask}. */
@@ -37,7 +37,6 @@ export interface AsyncTaskOptions extends ClockOptions {
 }
 
 let taskCounter = 0;
-
 let capturedResolve: ((value: never) => void) | undefined;
 /** The one promise executor of every task (no closure per task). */
 const capture = (resolve: (value: never) => void): void => {
@@ -47,7 +46,6 @@ const ignore = (): void => {};
 const promiseThen = Promise.prototype.then;
 /** Set while Ferris itself attaches its handler, whose `constructor` read is not a reader's. */
 let attaching = false;
-let isUnread: (task: AsyncTask<unknown>) => boolean;
 
 /**
  * One unit of work with a name, a status, timings, a timeout and cancellation (PyFerris `AsyncTask`).
@@ -110,7 +108,6 @@ export class AsyncTask<T> extends Promise<T> {
         return this.#isBarePending() ? AsyncTask : Promise;
       },
     });
-    isUnread = (task) => (task.#state & READ) === 0;
   }
 
   /** Promises derived with `then()` are plain promises. */
@@ -140,6 +137,11 @@ export class AsyncTask<T> extends Promise<T> {
     const label = `Task-${name}`;
     this.#name = label;
     return label;
+  }
+
+  /** @internal See {@link kLabel}. */
+  get [kLabel](): string | number {
+    return this.#name;
   }
 
   /** Current state; see {@link TaskStatus}. */
@@ -180,9 +182,8 @@ export class AsyncTask<T> extends Promise<T> {
 
   /** `finishedAt - startedAt` in ms, once both are known. */
   get duration(): number | undefined {
-    return this.#startedAt === undefined || this.#finishedAt === undefined
-      ? undefined
-      : this.#finishedAt - this.#startedAt;
+    const start = this.#startedAt;
+    return start === undefined || this.#finishedAt === undefined ? undefined : this.#finishedAt - start;
   }
 
   /** Starts the task (once) and returns it, its own promise; a task owned by an executor or a group is started by its owner. */
@@ -342,7 +343,7 @@ export class AsyncTask<T> extends Promise<T> {
       !owner?.readsFailure?.(this as AsyncTask<unknown>)
     ) {
       const task = this as AsyncTask<unknown>;
-      reportIfUnread(this.name, this.#outcome, () => isUnread(task));
+      reportIfUnread(this.name, this.#outcome, () => (task.#state & READ) === 0);
     }
   }
 }

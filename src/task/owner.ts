@@ -36,3 +36,5 @@ export const kStart: unique symbol = Symbol('ferris.task.start');
  * captured when it was handed over.
  */
 export const kTake: unique symbol = Symbol('ferris.task.take');
+/** @internal The label as the task keeps it: its name, or the number `n` of a default label `Task-<n>` (no string made). */
+export const kLabel: unique symbol = Symbol('ferris.task.label');

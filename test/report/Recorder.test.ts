@@ -154,6 +154,85 @@ describe('Recorder.attach (executor)', () => {
     recorder.close();
   });
 
+  it('writes a task once it settles while no sink listens: names, times, outcomes and errors, in order of queueing', async () => {
+    const clock = fakeClock();
+    const recorder = new Recorder({ clock });
+    const executor = new AsyncExecutor({ maxWorkers: 1, clock });
+    recorder.attach(executor, { scenario: 'quiet' });
+    const slow = executor.submitAsync((signal) => sleep(30, { signal, clock }), { name: 'slow' });
+    const failing = executor.submitAsync(async () => {
+      throw new RangeError('bad input');
+    });
+    const dropped = executor.submitAsync(async () => 'never');
+    await clock.advance(10);
+    // Nothing settled yet: nothing is written while no sink listens.
+    expect(recorder.tasks()).toEqual([]);
+    dropped.cancel(new Error('not needed'));
+    await clock.advance(20);
+    await slow;
+    await expect(failing).rejects.toThrow('bad input');
+    await expect(dropped).rejects.toThrow('not needed');
+    await executor.shutdown();
+    const rows = recorder.tasks('quiet');
+    // Ordered by queueing time; tasks queued at the same instant come in the order they were written.
+    expect(rows.map((t) => [t.name, t.queued_at, t.started_at, t.finished_at, t.outcome, t.error])).toEqual([
+      [dropped.name, 0, null, 10, 'cancelled', 'Error: not needed'],
+      ['slow', 0, 0, 30, 'fulfilled', undefined],
+      [failing.name, 0, 30, 30, 'rejected', 'RangeError: bad input'],
+    ]);
+    expect(failing.name).toMatch(/^Task-\d+$/);
+    expect(new Set(rows.map((t) => t.id)).size).toBe(3);
+    recorder.close();
+  });
+
+  it('hands a sink every step of the tasks it sees queued, and all steps of an earlier task when it settles', async () => {
+    const clock = fakeClock();
+    const recorder = new Recorder({ clock });
+    const executor = new AsyncExecutor({ maxWorkers: 1, clock });
+    recorder.attach(executor);
+    const early = executor.submitAsync((signal) => sleep(20, { signal, clock }), { name: 'early' });
+    const seen: string[] = [];
+    const off = recorder.subscribe((e) => {
+      if ('name' in e) seen.push(`${e.type} ${e.name}@${e.at}`);
+    });
+    const late = executor.submitAsync(async () => 'late', { name: 'late' });
+    await clock.advance(20);
+    await early;
+    await late;
+    off();
+    await executor.shutdown();
+    // `late` is heard step by step (its slot frees, so it starts, before `early` is reported settled);
+    // `early`, queued before the sink came, is heard whole when it settles.
+    expect(seen).toEqual([
+      'queued late@0',
+      'started late@20',
+      'queued early@0',
+      'started early@0',
+      'finished early@20',
+      'finished late@20',
+    ]);
+    expect(recorder.tasks().map((t) => t.name)).toEqual(['late', 'early']);
+    recorder.close();
+  });
+
+  it('keeps the start of a task queued while a sink listened and started after the sink left', async () => {
+    const clock = fakeClock();
+    const recorder = new Recorder({ clock });
+    const executor = new AsyncExecutor({ maxWorkers: 1, clock });
+    recorder.attach(executor);
+    const off = recorder.subscribe(() => {});
+    const first = executor.submitAsync((signal) => sleep(15, { signal, clock }), { name: 'first' });
+    const second = executor.submitAsync(async () => 2, { name: 'second' });
+    off();
+    await clock.advance(15);
+    await first;
+    await second;
+    await executor.shutdown();
+    const second$ = recorder.tasks().find((t) => t.name === 'second');
+    expect(second$).toMatchObject({ queued_at: 0, started_at: 15, finished_at: 15, outcome: 'fulfilled' });
+    recorder.close();
+  });
+
   it('stops recording once closed', async () => {
     const recorder = new Recorder({ clock: fakeClock() });
     const executor = new AsyncExecutor(2);
