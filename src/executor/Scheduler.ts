@@ -44,7 +44,11 @@ export interface StoppableRun {
  * without jumping a queue.
  * @internal
  */
-export class Scheduler {
+export class Scheduler implements TaskOwner {
+  /*
+   * The scheduler is its tasks' owner itself (methods, not closures made per executor): optimized code that
+   * calls an owner then depends on no object of one executor, so it survives the executor being collected.
+   */
   #maxWorkers: number;
   readonly #clock: Clock;
   readonly #pacer: Pacer | undefined;
@@ -69,13 +73,12 @@ export class Scheduler {
   /** Map runs in flight. */
   readonly runs = new Set<StoppableRun>();
   readonly #watchers = new Watchers();
-  /** What the executor's tasks report to. */
-  readonly owner: TaskOwner;
-  /** Whether anyone listens to any task event (set by the executor): queued tasks' submission time is read then. */
+  /** Listeners of each task event: the hot path builds the payload of an event only while someone hears it. */
+  readonly #heard = { taskQueued: 0, taskStart: 0, taskSettled: 0 };
+  /** Whether anyone listens to any task event: queued tasks' submission time is read then. */
   listening = false;
-  /** Whether anyone hears `taskStart` (set by the executor). */
+  hearsQueued = false;
   hearsStart = false;
-  /** Whether anyone hears `taskSettled` (set by the executor). */
   hearsSettled = false;
 
   constructor(host: SchedulerHost, maxWorkers: number, clock: Clock, limiter: MapLimiter | undefined) {
@@ -90,15 +93,6 @@ export class Scheduler {
             () => this.#pump(),
             (error) => this.#refused(error),
           );
-    this.owner = {
-      taskSettled: (task) => this.#taskSettled(task),
-      workSettled: (task, now) => this.#workSettled(task, now),
-      taskStarting: (task) => {
-        this.#queued--;
-        this.begin(task);
-      },
-      readsFailure: () => host.readsFailures(),
-    };
   }
 
   get maxWorkers(): number {
@@ -142,6 +136,27 @@ export class Scheduler {
       failed: this.#failed,
       cancelled: this.#cancelled,
     };
+  }
+
+  /** TaskOwner: a queued task takes the slot it was offered. */
+  taskStarting(task: AsyncTask<unknown>): void {
+    this.#queued--;
+    this.begin(task);
+  }
+
+  /** TaskOwner: whether someone hears every failure (a `taskSettled` listener). */
+  readsFailure(): boolean {
+    return this.#host.readsFailures();
+  }
+
+  /** Counts a listener of a task event in (`1`) or out (`-1`). */
+  heard(event: 'taskQueued' | 'taskStart' | 'taskSettled', change: 1 | -1): void {
+    const heard = this.#heard;
+    heard[event] += change;
+    this.hearsQueued = heard.taskQueued > 0;
+    this.hearsStart = heard.taskStart > 0;
+    this.hearsSettled = heard.taskSettled > 0;
+    this.listening = this.hearsQueued || this.hearsStart || this.hearsSettled;
   }
 
   /** Counts a task owned by the executor that is about to queue or start. */
@@ -293,7 +308,8 @@ export class Scheduler {
     this.#pump();
   }
 
-  #taskSettled(task: AsyncTask<unknown>): void {
+  /** TaskOwner: a task reached its final state. */
+  taskSettled(task: AsyncTask<unknown>): void {
     const status = task.status as 'fulfilled' | 'rejected' | 'cancelled';
     this.#count(status === 'fulfilled' ? 'completed' : status === 'rejected' ? 'failed' : 'cancelled');
     if (this.hearsSettled) this.#host.taskSettled(task, status);
@@ -305,7 +321,8 @@ export class Scheduler {
     else this.#cancelled++;
   }
 
-  #workSettled(task: AsyncTask<unknown>, now: number | undefined): void {
+  /** TaskOwner: a task's work settled (or never will run): its slot, if it had one, is free. */
+  workSettled(task: AsyncTask<unknown>, now?: number): void {
     if (task.startedAt !== undefined) {
       this.#busy--;
       if (--this.#running === 0) this.#started.length = 0; // all settled: hold no finished task

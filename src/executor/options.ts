@@ -1,7 +1,9 @@
+import type { Clock } from '../core/Clock.js';
 import type { ClockOptions, MapLimiter } from '../core/types.js';
+import { assertObject, finiteOption, signalOption, stringOption, timeoutOption } from '../core/validate.js';
 import type { AsyncParallelMapOptions } from '../parallel/mapOptions.js';
 
-import type { AsyncTask } from '../task/AsyncTask.js';
+import type { AsyncTask, AsyncTaskOptions } from '../task/AsyncTask.js';
 
 /* The public option, stats and event shapes of AsyncExecutor (kept here so the class file stays readable). */
 
@@ -89,4 +91,21 @@ export interface AsyncExecutorEvents {
   taskSettled: { task: AsyncTask<unknown>; status: 'fulfilled' | 'rejected' | 'cancelled' };
   /** `shutdown()` was called (each call emits once). */
   shutdown: { cancelPending: boolean; wait: boolean };
+}
+
+/** Checks `submitAsync`'s options: the task's priority, and the options its task is made with. @internal */
+export function readSubmitOptions(
+  options: SubmitOptions,
+  clock: Clock,
+): { priority: number; task: AsyncTaskOptions } {
+  assertObject('submitAsync options', options);
+  return {
+    priority: finiteOption('submitAsync options.priority', options.priority, 0),
+    task: {
+      name: stringOption('submitAsync options.name', options.name),
+      timeout: timeoutOption('submitAsync options.timeout', options.timeout),
+      signal: signalOption('submitAsync options.signal', options.signal),
+      clock,
+    },
+  };
 }
