@@ -17,7 +17,7 @@ import { Emitter, type Listener } from '../observe/Emitter.js';
 import { MapRun } from '../parallel/MapRun.js';
 import { readMapOptions } from '../parallel/mapOptions.js';
 import { AsyncTask, type AsyncTaskOptions } from '../task/AsyncTask.js';
-import { kOwn, kStart } from '../task/owner.js';
+import { ARM_NOW, kOwn, kStart } from '../task/owner.js';
 import {
   type AsyncExecutorEvents,
   type AsyncExecutorOptions,
@@ -162,7 +162,8 @@ export class AsyncExecutor implements AsyncDisposable {
     // One clock reading serves as submission and start of a task that starts at once; a queued task's
     // submission is read only for listeners (a Recorder draws the queue wait from it).
     const now = startsNow || scheduler.listening ? this.#clock.now() : undefined;
-    task[kOwn](scheduler, true, startsNow ? undefined : captureContext(), now);
+    const flags = ARM_NOW | scheduler.signals.flags(fn);
+    task[kOwn](scheduler, flags, startsNow ? undefined : captureContext(), now);
     const announced = scheduler.hearsQueued;
     if (announced) this.#events.emit('taskQueued', { task: t });
     if (task.status !== 'pending') return task;

@@ -3,6 +3,7 @@ import type { MapLimiter, WaitOptions } from '../core/types.js';
 import type { MapSlots, Outcome } from '../parallel/slots.js';
 import { AsyncTask } from '../task/AsyncTask.js';
 import { kStart, kTake, type TaskOwner } from '../task/owner.js';
+import { SignalQuestion } from '../task/taskSupport.js';
 import { Pacer } from './Pacer.js';
 import { type QueueEntry, RunQueue } from './RunQueue.js';
 import { Watchers } from './Watchers.js';
@@ -70,6 +71,8 @@ export class Scheduler implements TaskOwner {
    * grown to twice the running count, which costs less per task than a Set's add and delete.
    */
   #started: AsyncTask<unknown>[] = [];
+  /** Whether submitted work takes a signal, remembered for repeated work while something runs. */
+  readonly signals = new SignalQuestion();
   /** Map runs in flight. */
   readonly runs = new Set<StoppableRun>();
   readonly #watchers = new Watchers();
@@ -302,7 +305,7 @@ export class Scheduler implements TaskOwner {
   #give(outcome: Outcome | undefined): void {
     this.#busy--;
     if (outcome !== undefined) {
-      if (--this.#running === 0) this.#started.length = 0;
+      if (--this.#running === 0) this.#nothingRuns();
       this.#count(outcome);
     }
     this.#pump();
@@ -325,12 +328,18 @@ export class Scheduler implements TaskOwner {
   workSettled(task: AsyncTask<unknown>, now?: number): void {
     if (task.startedAt !== undefined) {
       this.#busy--;
-      if (--this.#running === 0) this.#started.length = 0; // all settled: hold no finished task
+      if (--this.#running === 0) this.#nothingRuns();
       this.#pump(now);
     } else {
       this.#queued--; // cancelled or timed out before it started: its slot was never taken
       this.#changed();
     }
+  }
+
+  /** Nothing runs: hold no finished task, nor the function of finished work. */
+  #nothingRuns(): void {
+    this.#started.length = 0;
+    this.signals.forget();
   }
 
   /** After any change: wake the watchers whose condition holds; drop a token request nobody needs. */

@@ -4,13 +4,16 @@ import { CancelledError, TimeoutError } from '../core/errors.js';
 import { linkSignal, type SignalScope } from '../core/signals.js';
 import type { ClockOptions, Work } from '../core/types.js';
 import { assertFunction, isThenable } from '../core/validate.js';
-import { kLabel, kOwn, kStart, kTake, type TaskOwner } from './owner.js';
+import { ARM_NOW, kLabel, kOwn, kStart, kTake, type TaskOwner } from './owner.js';
 import {
   CANCELLED,
+  capture,
+  DECIDED,
   type Final,
   FULFILLED,
   type Limits,
   NO_OPTIONS,
+  NO_SIGNAL,
   PENDING,
   READ,
   REJECTED,
@@ -20,6 +23,7 @@ import {
   STATUS,
   STATUSES,
   type TaskStatus,
+  takeCaptured,
   takesNoSignal,
 } from './taskSupport.js';
 
@@ -37,11 +41,6 @@ export interface AsyncTaskOptions extends ClockOptions {
 }
 
 let taskCounter = 0;
-let capturedResolve: ((value: never) => void) | undefined;
-/** The one promise executor of every task (no closure per task). */
-const capture = (resolve: (value: never) => void): void => {
-  capturedResolve = resolve;
-};
 const ignore = (): void => {};
 const promiseThen = Promise.prototype.then;
 /** Set while Ferris itself attaches its handler, whose `constructor` read is not a reader's. */
@@ -78,7 +77,7 @@ export class AsyncTask<T> extends Promise<T> {
    * task, so `await` calls `then()`, which starts it): docs/design.md, "AsyncTask". Fields are kept few: an
    * executor holds one task per queued submission (SPEC §4 counts bytes per task).
    */
-  /** The label, or the task number until the default label is first read. */
+  /** The label, or the task number `n` of the default label `Task-<n>`. */
   #name: string | number;
   /** The work until it starts; then nothing. */
   #work: Work<T> | undefined;
@@ -123,8 +122,7 @@ export class AsyncTask<T> extends Promise<T> {
     assertFunction('AsyncTask fn', fn);
     const { name, limits } = options === undefined ? NO_OPTIONS : readTaskOptions(options);
     super(capture);
-    this.#resolve = capturedResolve as (value: unknown) => void;
-    capturedResolve = undefined;
+    this.#resolve = takeCaptured();
     this.#name = name ?? ++taskCounter;
     this.#work = fn;
     this.#limits = limits;
@@ -133,10 +131,7 @@ export class AsyncTask<T> extends Promise<T> {
   /** The task's label. @default "Task-<n>" */
   get name(): string {
     const name = this.#name;
-    if (typeof name === 'string') return name;
-    const label = `Task-${name}`;
-    this.#name = label;
-    return label;
+    return typeof name === 'string' ? name : `Task-${name}`;
   }
 
   /** @internal See {@link kLabel}. */
@@ -221,11 +216,12 @@ export class AsyncTask<T> extends Promise<T> {
   }
 
   /** @internal Hands the task to its owner: see {@link kOwn} in owner.ts. */
-  [kOwn](owner: TaskOwner, armNow: boolean, context?: Context, submittedAt?: number): void {
+  [kOwn](owner: TaskOwner, flags: number, context?: Context, submittedAt?: number): void {
+    this.#state |= flags & (DECIDED | NO_SIGNAL);
     this.#owner = owner;
     this.#outcome = context;
     this.#submittedAt = submittedAt;
-    if (armNow) this.#arm();
+    if ((flags & ARM_NOW) !== 0) this.#arm();
   }
 
   /** @internal Starts an owned task (no-op if it already settled, e.g. cancelled or timed out in the queue). */
@@ -266,11 +262,14 @@ export class AsyncTask<T> extends Promise<T> {
     if ((this.#state & STATUS) !== PENDING) return; // the signal was already aborted
     const fn = this.#work as Work<T>;
     this.#work = undefined;
-    this.#state = (this.#state & READ) | RUNNING;
+    const state = this.#state;
+    this.#state = (state & ~STATUS) | RUNNING;
     this.#startedAt = now ?? this.#now();
+    const bare =
+      this.#scope === undefined && ((state & DECIDED) === 0 ? takesNoSignal(fn) : (state & NO_SIGNAL) !== 0);
     let out: T | PromiseLike<T>;
     try {
-      if (this.#scope === undefined && takesNoSignal(fn)) out = (fn as () => T | PromiseLike<T>)();
+      if (bare) out = (fn as () => T | PromiseLike<T>)();
       else {
         this.#scope ??= linkSignal(undefined, {
           onAbort: (reason) => this.#stopped(CANCELLED, reason),
@@ -301,7 +300,7 @@ export class AsyncTask<T> extends Promise<T> {
     this.#owner?.workSettled(this as AsyncTask<unknown>, now);
     const state = this.#state;
     if ((state & STATUS) !== RUNNING) return;
-    this.#state = (state & READ) | status;
+    this.#state = (state & ~STATUS) | status;
     this.#outcome = outcome;
     this.#finish(now);
   }
@@ -311,7 +310,7 @@ export class AsyncTask<T> extends Promise<T> {
     const state = this.#state;
     if ((state & STATUS) >= FULFILLED) return;
     const neverRan = (state & STATUS) === PENDING;
-    this.#state = (state & READ) | status;
+    this.#state = (state & ~STATUS) | status;
     this.#outcome = reason; // drops a captured context too
     this.#finish();
     if (neverRan) {

@@ -161,7 +161,7 @@ export class TaskGroup {
     task = new AsyncTask(observed, { name, timeout, clock: this.#clock });
     const child = task as AsyncTask<unknown>;
     this.#live.add(child);
-    child[kOwn](this.#owner, false);
+    child[kOwn](this.#owner, 0);
     child[kStart]();
     return task;
   }

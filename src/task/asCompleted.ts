@@ -147,7 +147,7 @@ class Completions<T> implements AsyncIterableIterator<T> {
     for (const fn of fns) {
       // Linked to the run's signal: the first stop cancels every task still running, with its reason.
       const task = new AsyncTask(fn, { clock: this.#clock, signal: life.signal });
-      (task as AsyncTask<unknown>)[kOwn](this.#owner, false);
+      (task as AsyncTask<unknown>)[kOwn](this.#owner, 0);
       tasks.push(task);
     }
     // Counted and owned first: a function that settles synchronously may already stop the run.

@@ -1,5 +1,10 @@
 import type { AsyncTask } from './AsyncTask.js';
 
+export { DECIDED, NO_SIGNAL } from './taskSupport.js';
+
+/** @internal A {@link kOwn} flag: the timeout counts from the hand-over. */
+export const ARM_NOW = 64;
+
 /*
  * The protocol between an AsyncTask and the owner that starts it (an executor, a task group, asCompleted):
  * internal, reached through symbols so the task's public surface stays small.
@@ -22,10 +27,12 @@ export interface TaskOwner {
 }
 
 /**
- * @internal `task[kOwn](owner, armNow, context?, submittedAt?)` hands a task to an owner, which then starts it
- * with {@link kStart} or offers it a slot with {@link kTake}. With `armNow`, the timeout counts from now (queue
- * time included, as `submitAsync` promises) instead of from the start. `context`: where a task that waits for
- * a slot will start; `submittedAt`: a clock reading of the hand-over, when the owner took one.
+ * @internal `task[kOwn](owner, flags, context?, submittedAt?)` hands a task to an owner, which then starts it
+ * with {@link kStart} or offers it a slot with {@link kTake}. Flags: {@link ARM_NOW}: the timeout counts from
+ * now (queue time included, as `submitAsync` promises) instead of from the start; {@link DECIDED}: the owner
+ * answered `takesNoSignal(work)` itself ({@link NO_SIGNAL} if it takes none; an executor remembers the answer
+ * for repeated work). `context`: where a task that waits for a slot will start; `submittedAt`: a clock
+ * reading of the hand-over, when the owner took one.
  */
 export const kOwn: unique symbol = Symbol('ferris.task.own');
 /** @internal Starts an owned task now; `now`, if given, is a clock reading just taken, used as `startedAt`. */

@@ -23,8 +23,24 @@ export const REJECTED = 3;
 export const CANCELLED = 4;
 export const STATUS = 7;
 export const READ = 8;
+/** The owner decided at hand-over whether the work takes a signal (see {@link takesNoSignal}). */
+export const DECIDED = 16;
+/** ... and found that it takes none. */
+export const NO_SIGNAL = 32;
 export const STATUSES: readonly TaskStatus[] = ['pending', 'running', 'fulfilled', 'rejected', 'cancelled'];
 export type Final = typeof FULFILLED | typeof REJECTED | typeof CANCELLED;
+
+let captured: ((value: unknown) => void) | undefined;
+/** The one promise executor of every AsyncTask (no closure per task): it keeps `resolve` for {@link takeCaptured}. @internal */
+export const capture = (resolve: (value: never) => void): void => {
+  captured = resolve as (value: unknown) => void;
+};
+/** The `resolve` that {@link capture} was just given (and forgets it). @internal */
+export function takeCaptured(): (value: unknown) => void {
+  const resolve = captured as (value: unknown) => void;
+  captured = undefined;
+  return resolve;
+}
 
 /** A task's rare settings, allocated only when it has a timeout, a signal or a clock of its own. @internal */
 export class Limits {
@@ -95,6 +111,30 @@ function scanEmptyArrow(s: string): boolean {
   let c = s.charCodeAt(i);
   while (c === SPACE) c = s.charCodeAt(++i);
   return c === CLOSE;
+}
+
+/**
+ * Answers {@link takesNoSignal} for an owner, as `kOwn` flags, and remembers the answer for the last
+ * zero-length function: work submitted again and again as the same function pays for the look at its source
+ * once. The owner calls `forget()` when nothing of its runs, so it holds no function of finished work.
+ * @internal
+ */
+export class SignalQuestion {
+  #work: unknown = undefined;
+  #flags = 0;
+
+  flags(fn: (...args: never[]) => unknown): number {
+    if (fn.length !== 0) return DECIDED;
+    if (fn === this.#work) return this.#flags;
+    const flags = takesNoSignal(fn) ? DECIDED | NO_SIGNAL : DECIDED;
+    this.#work = fn;
+    this.#flags = flags;
+    return flags;
+  }
+
+  forget(): void {
+    this.#work = undefined;
+  }
 }
 
 /** The code of the warning for a task failure nobody read. */

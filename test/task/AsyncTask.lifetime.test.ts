@@ -6,7 +6,13 @@ import { FerrisWarning } from '../../src/core/errors.js';
 import { AsyncExecutor } from '../../src/executor/AsyncExecutor.js';
 import { AsyncTask } from '../../src/task/AsyncTask.js';
 import { TaskGroup } from '../../src/task/TaskGroup.js';
-import { takesNoSignal, UNOBSERVED_TASK_ERROR } from '../../src/task/taskSupport.js';
+import {
+  DECIDED,
+  NO_SIGNAL,
+  SignalQuestion,
+  takesNoSignal,
+  UNOBSERVED_TASK_ERROR,
+} from '../../src/task/taskSupport.js';
 import { fakeClock } from '../support/leakCheck.js';
 import { deferred, flush, neverSettles } from '../support/work.js';
 
@@ -113,6 +119,53 @@ describe('a task signal belongs to its work for life', () => {
     expect(takesNoSignal(async function named() {})).toBe(false);
     expect(takesNoSignal({ m() {} }.m)).toBe(false);
     expect(takesNoSignal((() => 1).bind(null))).toBe(false);
+  });
+});
+
+describe('an executor answering the signal question for repeated work', () => {
+  it('gives every run of repeated work the same answer: a signal for work that can read it, none for `() => ...`', async () => {
+    const executor = new AsyncExecutor(2);
+    const readsArguments = function (this: unknown) {
+      // biome-ignore lint/complexity/noArguments: the point of the case: `arguments` can read the signal.
+      return arguments[0] as unknown;
+    };
+    const noParameter = async () => 'none';
+    const results: unknown[] = [];
+    for (let i = 0; i < 3; i++) {
+      results.push(await executor.submitAsync(readsArguments));
+      results.push(await executor.submitAsync(noParameter));
+    }
+    // Interleaved and queued too: the answer for one function never leaks to another.
+    const queued = [1, 2, 3, 4].map((i) => executor.submitAsync(i % 2 === 0 ? readsArguments : noParameter));
+    results.push(...(await Promise.all(queued)));
+    expect(results.map((r) => (r instanceof AbortSignal ? 'signal' : r))).toEqual([
+      'signal',
+      'none',
+      'signal',
+      'none',
+      'signal',
+      'none',
+      'none',
+      'signal',
+      'none',
+      'signal',
+    ]);
+    await executor.shutdown();
+  });
+
+  it('answers per function, remembering only the last one it looked at', () => {
+    const question = new SignalQuestion();
+    const arrow = () => 1;
+    // biome-ignore lint/complexity/useArrowFunction: the point of the case: a `function` can read `arguments`.
+    const plain = function () {
+      return 1;
+    };
+    expect(question.flags(arrow)).toBe(DECIDED | NO_SIGNAL);
+    expect(question.flags(arrow)).toBe(DECIDED | NO_SIGNAL);
+    expect(question.flags(plain)).toBe(DECIDED);
+    expect(question.flags((_signal: AbortSignal) => 1)).toBe(DECIDED);
+    question.forget();
+    expect(question.flags(arrow)).toBe(DECIDED | NO_SIGNAL);
   });
 });
 
