@@ -166,7 +166,7 @@ export class AsyncExecutor implements AsyncDisposable {
     task[kOwn](scheduler, flags, startsNow ? undefined : captureContext(), now);
     const announced = scheduler.hearsQueued;
     if (announced) this.#events.emit('taskQueued', { task: t });
-    if (task.status !== 'pending') return task;
+    if (task.isDone) return task; // its signal was already aborted
     if (startsNow) {
       // Nothing live waits while a slot is free, so this jumps no queue; the context is the current one.
       scheduler.startedAtOnce(t);
