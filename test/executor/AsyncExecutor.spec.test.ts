@@ -236,10 +236,11 @@ describe('AsyncExecutor, as SPEC states it', () => {
     const cancelled = executor.submitAsync((signal) => neverSettles(signal));
     cancelled.cancel();
     const slowRejected = expect(slow).rejects.toBeInstanceOf(TimeoutError);
+    const badRejected = expect(bad).rejects.toThrow('x');
     await clock.advance(10);
     await slowRejected;
     await ok;
-    await expect(bad).rejects.toThrow('x');
+    await badRejected;
     await expect(cancelled).rejects.toBeInstanceOf(CancelledError);
     await executor.shutdown();
     const s1 = executor.stats();

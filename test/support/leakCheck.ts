@@ -4,7 +4,9 @@
  * - no abort listener left on a signal that has not aborted (every addEventListener('abort') on an AbortSignal
  *   is counted while the test runs, on the library's signals and the test's own alike);
  * - every FakeClock made with `fakeClock()` has no timer left;
- * - no unhandled rejection (vitest fails the run on those by itself; this also fails the test that caused it).
+ * - no unhandled rejection (vitest fails the run on those by itself; this also fails the test that caused it);
+ * - no task failure that nobody read (the `FerrisWarning` with code FERRIS_UNOBSERVED_TASK_ERROR), unless the test
+ *   takes it with {@link takeUnreadFailures}: a test that means to leave a failure unread says so.
  */
 import { createHook } from 'node:async_hooks';
 import { FakeClock, type FakeClockOptions } from '../../src/testing/FakeClock.js';
@@ -136,11 +138,28 @@ process.on('unhandledRejection', (reason) => {
   unhandled.push(reason);
 });
 
+// Node prints every process warning through its own 'warning' listener. A task failure nobody read belongs to
+// the test that caused it instead (which fails, or takes it): the other warnings are still printed.
+const unread: Error[] = [];
+const printers = process.listeners('warning');
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if ((warning as { code?: unknown }).code === 'FERRIS_UNOBSERVED_TASK_ERROR') unread.push(warning);
+  else for (const print of printers) print.call(process, warning);
+});
+
+/** The reports of task failures nobody read since the test started (or since the last call), taken. */
+export async function takeUnreadFailures(): Promise<Error[]> {
+  await drain(); // a report is made at the next macrotask, and emitted on the tick after
+  return unread.splice(0);
+}
+
 export function beforeTest(): void {
   live.clear();
   liveTimers.clear();
   clocks.length = 0;
   unhandled.length = 0;
+  unread.length = 0;
   tracking = true;
   baseline = resourceCounts();
 }
@@ -178,6 +197,7 @@ export async function afterTest(): Promise<void> {
       problems.push(`FakeClock #${i} still has ${pending.length} timer(s): ${JSON.stringify(pending)}`);
   }
   for (const reason of unhandled) problems.push(`unhandled rejection: ${String(reason)}`);
+  for (const warning of unread.splice(0)) problems.push(`a task failure nobody read: ${warning.message}`);
   live.clear();
   liveTimers.clear();
   clocks.length = 0;

@@ -13,7 +13,7 @@ import {
   takesNoSignal,
   UNOBSERVED_TASK_ERROR,
 } from '../../src/task/taskSupport.js';
-import { fakeClock } from '../support/leakCheck.js';
+import { fakeClock, takeUnreadFailures } from '../support/leakCheck.js';
 import { deferred, flush, neverSettles } from '../support/work.js';
 
 /** Collects the unread-failure warnings emitted while it listens. */
@@ -181,6 +181,7 @@ describe('a failure nobody reads', () => {
     await flush();
     warnings.stop();
     expect(warnings.seen).toHaveLength(1);
+    expect(await takeUnreadFailures()).toEqual(warnings.seen); // expected here: not the leak check's concern
     const [warning] = warnings.seen;
     expect(warning).toBeInstanceOf(FerrisWarning);
     expect(warning?.name).toBe('FerrisWarning');
@@ -200,6 +201,7 @@ describe('a failure nobody reads', () => {
     await flush();
     warnings.stop();
     expect(warnings.seen.map((w) => (w.cause as Error).message)).toEqual(['sync throw']);
+    expect(await takeUnreadFailures()).toHaveLength(1);
   });
 
   it('is not reported when the task is awaited, even after it failed, or read in any other way', async () => {
