@@ -1,25 +1,12 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedisServer } from '../../examples/support/redisServer.js';
+import { describe, expect, it } from 'vitest';
 import { DistributedExecutor, RedisRateLimiter, TimeoutError } from '../../src/redis/index.js';
 import { lineOf, runFixture } from './support/child.js';
+import { useRedisServer } from './support/server.js';
 
-let server: RedisServer;
-let shared: Redis;
+const redis = useRedisServer({ maxRetriesPerRequest: null });
 let n = 0;
 const queueName = () => `test-exec-${++n}`;
-const options = () => ({ host: server.host, port: server.port });
-
-beforeAll(async () => {
-  server = await startRedisServer();
-  shared = new Redis({ host: server.host, port: server.port, maxRetriesPerRequest: null });
-  await shared.ping();
-});
-
-afterAll(async () => {
-  await shared.quit();
-  await server.stop();
-});
+const options = () => ({ host: redis.server.host, port: redis.server.port });
 
 class QuotaError extends Error {
   override name = 'QuotaError';
@@ -29,7 +16,7 @@ class QuotaError extends Error {
 /** A producer on the shared connection and a worker on its own, both for one queue. */
 function pair(extra: { concurrency?: number; lease?: number } = {}) {
   const name = queueName();
-  const producer = new DistributedExecutor({ connection: shared, name });
+  const producer = new DistributedExecutor({ connection: redis.shared, name });
   const worker = new DistributedExecutor({ connection: options(), name, ...extra });
   return {
     producer,
@@ -43,13 +30,13 @@ function pair(extra: { concurrency?: number; lease?: number } = {}) {
 
 describe('DistributedExecutor', () => {
   it('throws a clear error for a missing name, a keyPrefix, a bad handler name or data that JSON cannot carry', async () => {
-    expect(() => new DistributedExecutor({ connection: shared } as never)).toThrow(
+    expect(() => new DistributedExecutor({ connection: redis.shared } as never)).toThrow(
       /options\.name is required/,
     );
     expect(() => new DistributedExecutor({ connection: { keyPrefix: 'x:' }, name: 'q' })).toThrow(
       /keyPrefix/,
     );
-    const executor = new DistributedExecutor({ connection: shared, name: queueName() });
+    const executor = new DistributedExecutor({ connection: redis.shared, name: queueName() });
     expect(() => executor.submitAsync('', 1)).toThrow(/handler must be a non-empty string/);
     expect(() => executor.submitAsync('h', { f: () => 1 })).toThrow(
       /not serializable: the value\.f is function/,
@@ -164,7 +151,7 @@ describe('DistributedExecutor', () => {
 
   it("rate-limits job starts with BullMQ's { max, duration } or with a shared RedisRateLimiter", async () => {
     const name = queueName();
-    const producer = new DistributedExecutor({ connection: shared, name });
+    const producer = new DistributedExecutor({ connection: redis.shared, name });
     const perQueue = new DistributedExecutor({
       connection: options(),
       name,
@@ -179,7 +166,12 @@ describe('DistributedExecutor', () => {
     expect(Math.max(...starts) - Math.min(...starts)).toBeGreaterThanOrEqual(250);
     await perQueue.close();
 
-    const limiter = new RedisRateLimiter({ connection: shared, key: `${name}:rate`, rate: 10, burst: 2 });
+    const limiter = new RedisRateLimiter({
+      connection: redis.shared,
+      key: `${name}:rate`,
+      rate: 10,
+      burst: 2,
+    });
     const shared2 = new DistributedExecutor({ connection: options(), name, concurrency: 10, limiter });
     shared2.handle('t', () => performance.now());
     const limited = await producer.mapAsync<number, number>('t', [1, 2, 3, 4, 5, 6]);
@@ -190,17 +182,19 @@ describe('DistributedExecutor', () => {
   });
 
   it('leaves a shared connection open after close', async () => {
-    const executor = new DistributedExecutor({ connection: shared, name: queueName() });
+    const executor = new DistributedExecutor({ connection: redis.shared, name: queueName() });
     executor.handle('one', () => 1);
     expect(await executor.submitAsync('one', null)).toBe(1);
     await executor.close();
-    expect(await shared.ping()).toBe('PONG');
+    expect(await redis.shared.ping()).toBe('PONG');
   });
 
   it('redelivers the jobs of a SIGKILLed worker: none of 1,000 is lost', async () => {
     const name = queueName();
     const lease = 1000;
-    const workers = [0, 1].map(() => runFixture('executorWorker.ts', [server.port, name, 20, lease, 5]));
+    const workers = [0, 1].map(() =>
+      runFixture('executorWorker.ts', [redis.server.port, name, 20, lease, 5]),
+    );
     await Promise.all(workers.map((w) => lineOf(w, /^ready$/)));
     const victim = workers[0];
     if (victim === undefined) throw new Error('no worker');

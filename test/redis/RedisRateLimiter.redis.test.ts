@@ -1,43 +1,36 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedisServer } from '../../examples/support/redisServer.js';
+import { describe, expect, it } from 'vitest';
 import { RedisRateLimiter, TimeoutError } from '../../src/redis/index.js';
 import { lineOf, outputOf, runFixture } from './support/child.js';
+import { useRedisServer } from './support/server.js';
 
-let server: RedisServer;
-let shared: Redis;
+const redis = useRedisServer();
 let n = 0;
 const key = () => `test:limiter:${++n}`;
 
-beforeAll(async () => {
-  server = await startRedisServer();
-  shared = new Redis({ host: server.host, port: server.port });
-  await shared.ping();
-});
-
-afterAll(async () => {
-  await shared.quit();
-  await server.stop();
-});
-
 describe('RedisRateLimiter', () => {
   it('throws a clear error for a missing key, a rate of 0 or a missing connection', () => {
-    expect(() => new RedisRateLimiter({ connection: shared, rate: 1 } as never)).toThrow(
+    expect(() => new RedisRateLimiter({ connection: redis.shared, rate: 1 } as never)).toThrow(
       /options\.key is required/,
     );
-    expect(() => new RedisRateLimiter({ connection: shared, key: 'k', rate: 0 })).toThrow(RangeError);
-    expect(() => new RedisRateLimiter({ connection: shared, key: 'k', rate: 0 })).toThrow(
+    expect(() => new RedisRateLimiter({ connection: redis.shared, key: 'k', rate: 0 })).toThrow(RangeError);
+    expect(() => new RedisRateLimiter({ connection: redis.shared, key: 'k', rate: 0 })).toThrow(
       /options\.rate.*got 0/,
     );
     expect(() => new RedisRateLimiter({ key: 'k', rate: 1 } as never)).toThrow(
       /options\.connection is required/,
     );
-    const limiter = new RedisRateLimiter({ connection: shared, key: 'k', rate: 2 });
+    const limiter = new RedisRateLimiter({ connection: redis.shared, key: 'k', rate: 2 });
     expect(() => limiter.acquire(3)).toThrow(/exceeds burst/);
   });
 
   it('starts with a full bucket of burst tokens and refuses the next one', async () => {
-    const limiter = new RedisRateLimiter({ connection: shared, key: key(), rate: 1, per: 60_000, burst: 3 });
+    const limiter = new RedisRateLimiter({
+      connection: redis.shared,
+      key: key(),
+      rate: 1,
+      per: 60_000,
+      burst: 3,
+    });
     expect(await limiter.tryAcquire()).toBe(true);
     await limiter.acquire(2);
     expect(await limiter.tryAcquire()).toBe(false);
@@ -46,9 +39,9 @@ describe('RedisRateLimiter', () => {
 
   it('shares one bucket between every limiter with the same key, on a shared client or its own', async () => {
     const k = key();
-    const a = new RedisRateLimiter({ connection: shared, key: k, rate: 2, per: 60_000 });
+    const a = new RedisRateLimiter({ connection: redis.shared, key: k, rate: 2, per: 60_000 });
     const b = new RedisRateLimiter({
-      connection: server.url,
+      connection: redis.server.url,
       key: k,
       rate: 2,
       per: 60_000,
@@ -61,7 +54,7 @@ describe('RedisRateLimiter', () => {
   });
 
   it('makes a waiter sleep until the script says its tokens are there', async () => {
-    const limiter = new RedisRateLimiter({ connection: shared, key: key(), rate: 20, burst: 1 });
+    const limiter = new RedisRateLimiter({ connection: redis.shared, key: key(), rate: 20, burst: 1 });
     const start = performance.now();
     for (let i = 0; i < 4; i++) await limiter.acquire();
     // 1 token at once, then 3 refills of 50 ms each.
@@ -69,7 +62,7 @@ describe('RedisRateLimiter', () => {
   });
 
   it('rejects an aborted waiter with the reason and gives its reserved tokens back', async () => {
-    const limiter = new RedisRateLimiter({ connection: shared, key: key(), rate: 1, per: 60_000 });
+    const limiter = new RedisRateLimiter({ connection: redis.shared, key: key(), rate: 1, per: 60_000 });
     await limiter.acquire();
     const controller = new AbortController();
     const waiting = limiter.acquire(1, { signal: controller.signal });
@@ -84,13 +77,13 @@ describe('RedisRateLimiter', () => {
   });
 
   it('rejects with TimeoutError when the tokens would come after the timeout', async () => {
-    const limiter = new RedisRateLimiter({ connection: shared, key: key(), rate: 1, per: 60_000 });
+    const limiter = new RedisRateLimiter({ connection: redis.shared, key: key(), rate: 1, per: 60_000 });
     await limiter.acquire();
     await expect(limiter.acquire(1, { timeout: 50 })).rejects.toBeInstanceOf(TimeoutError);
   });
 
   it('runs and wraps functions after taking a token', async () => {
-    const limiter = new RedisRateLimiter({ connection: shared, key: key(), rate: 5 });
+    const limiter = new RedisRateLimiter({ connection: redis.shared, key: key(), rate: 5 });
     expect(await limiter.run(async () => 'ran')).toBe('ran');
     const double = limiter.wrap((x: number) => x * 2);
     expect(await double(21)).toBe(42);
@@ -102,7 +95,7 @@ describe('RedisRateLimiter', () => {
     const burst = 10;
     const duration = 5000;
     const children = Array.from({ length: 4 }, () =>
-      runFixture('limiterClient.ts', [server.port, k, rate, duration]),
+      runFixture('limiterClient.ts', [redis.server.port, k, rate, duration]),
     );
     const done = children.map(outputOf);
     await Promise.all(children.map((child) => lineOf(child, /^ready$/)));

@@ -1,43 +1,31 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RedisServer, startRedisServer } from '../../examples/support/redisServer.js';
+import { describe, expect, it } from 'vitest';
 import { CancelledError, RedisSemaphore, TimeoutError } from '../../src/redis/index.js';
 import { lineOf, runFixture } from './support/child.js';
+import { useRedisServer } from './support/server.js';
 
-let server: RedisServer;
-let shared: Redis;
+const redis = useRedisServer();
 let n = 0;
 const key = () => `test:sem:${++n}`;
 
-beforeAll(async () => {
-  server = await startRedisServer();
-  shared = new Redis({ host: server.host, port: server.port });
-  await shared.ping();
-});
-
-afterAll(async () => {
-  await shared.quit();
-  await server.stop();
-});
-
 describe('RedisSemaphore', () => {
   it('throws a clear error for a missing key, 0 permits or a bad lease', () => {
-    expect(() => new RedisSemaphore({ connection: shared, permits: 1 } as never)).toThrow(
+    expect(() => new RedisSemaphore({ connection: redis.shared, permits: 1 } as never)).toThrow(
       /options\.key is required/,
     );
-    expect(() => new RedisSemaphore({ connection: shared, key: 'k', permits: 0 })).toThrow(
+    expect(() => new RedisSemaphore({ connection: redis.shared, key: 'k', permits: 0 })).toThrow(
       /options\.permits.*got 0/,
     );
-    expect(() => new RedisSemaphore({ connection: shared, key: 'k', permits: 1, lease: 1.5 })).toThrow(
+    expect(() => new RedisSemaphore({ connection: redis.shared, key: 'k', permits: 1, lease: 1.5 })).toThrow(
       RangeError,
     );
   });
 
   it('lets at most `permits` holders in across every semaphore with the same key', async () => {
     const k = key();
-    const a = new RedisSemaphore({ connection: shared, key: k, permits: 2 });
+    const a = new RedisSemaphore({ connection: redis.shared, key: k, permits: 2 });
     const b = new RedisSemaphore({
-      connection: { host: server.host, port: server.port },
+      connection: { host: redis.server.host, port: redis.server.port },
       key: k,
       permits: 2,
     });
@@ -61,7 +49,7 @@ describe('RedisSemaphore', () => {
   });
 
   it('wakes waiters through a shared client with a keyPrefix too', async () => {
-    const prefixed = new Redis({ host: server.host, port: server.port, keyPrefix: 'app:' });
+    const prefixed = new Redis({ host: redis.server.host, port: redis.server.port, keyPrefix: 'app:' });
     const k = key();
     const a = new RedisSemaphore({ connection: prefixed, key: k, permits: 1 });
     const b = new RedisSemaphore({ connection: prefixed, key: k, permits: 1 });
@@ -77,7 +65,7 @@ describe('RedisSemaphore', () => {
   });
 
   it('serves the waiters of one process first come, first served', async () => {
-    const sem = new RedisSemaphore({ connection: shared, key: key(), permits: 1 });
+    const sem = new RedisSemaphore({ connection: redis.shared, key: key(), permits: 1 });
     const first = await sem.acquire();
     const order: number[] = [];
     const waits = [1, 2, 3].map((i) =>
@@ -93,7 +81,7 @@ describe('RedisSemaphore', () => {
   });
 
   it('rejects an aborted or timed-out waiter and keeps serving the others', async () => {
-    const sem = new RedisSemaphore({ connection: shared, key: key(), permits: 1 });
+    const sem = new RedisSemaphore({ connection: redis.shared, key: key(), permits: 1 });
     const held = await sem.acquire();
     const controller = new AbortController();
     const aborted = sem.acquire({ signal: controller.signal });
@@ -109,7 +97,7 @@ describe('RedisSemaphore', () => {
   });
 
   it('renews a live holder lease, so its permit is not given away', async () => {
-    const sem = new RedisSemaphore({ connection: shared, key: key(), permits: 1, lease: 150 });
+    const sem = new RedisSemaphore({ connection: redis.shared, key: key(), permits: 1, lease: 150 });
     const held = await sem.acquire();
     await new Promise((resolve) => setTimeout(resolve, 450));
     expect(await sem.tryAcquire()).toBe(false);
@@ -119,7 +107,7 @@ describe('RedisSemaphore', () => {
   });
 
   it('runs a function under a permit and releases it when the function throws', async () => {
-    const sem = new RedisSemaphore({ connection: shared, key: key(), permits: 1 });
+    const sem = new RedisSemaphore({ connection: redis.shared, key: key(), permits: 1 });
     await expect(
       sem.run(async () => {
         throw new RangeError('boom');
@@ -132,12 +120,12 @@ describe('RedisSemaphore', () => {
 
   it('close() releases held permits and rejects waiters with CancelledError', async () => {
     const k = key();
-    const sem = new RedisSemaphore({ connection: shared, key: k, permits: 1 });
+    const sem = new RedisSemaphore({ connection: redis.shared, key: k, permits: 1 });
     await sem.acquire();
     const waiting = expect(sem.acquire()).rejects.toBeInstanceOf(CancelledError);
     await sem.close();
     await waiting;
-    const other = new RedisSemaphore({ connection: shared, key: k, permits: 1 });
+    const other = new RedisSemaphore({ connection: redis.shared, key: k, permits: 1 });
     expect(await other.tryAcquire()).toBe(true);
     await other.close();
   });
@@ -145,9 +133,9 @@ describe('RedisSemaphore', () => {
   it('gives the permit of a killed holder back after its lease', async () => {
     const k = key();
     const lease = 600;
-    const child = runFixture('semaphoreHolder.ts', [server.port, k, 1, lease]);
+    const child = runFixture('semaphoreHolder.ts', [redis.server.port, k, 1, lease]);
     await lineOf(child, /^held$/);
-    const sem = new RedisSemaphore({ connection: shared, key: k, permits: 1, lease });
+    const sem = new RedisSemaphore({ connection: redis.shared, key: k, permits: 1, lease });
     expect(await sem.tryAcquire()).toBe(false);
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
