@@ -60,6 +60,35 @@ export class Puller<T> {
     return Promise.resolve(next).then(this.#pulled, this.#failed);
   }
 
+  /**
+   * Starts a pull of an async source for a caller that attaches its own handlers to what it returns (the
+   * iterator's `next()` result, usually a promise), saving the promise {@link nextAsync} adds. The caller then
+   * reports how it settled with {@link pulled} or {@link pullFailed}. Throws what `next()` throws, the source
+   * then finished.
+   */
+  startPull(): IteratorResult<T> | PromiseLike<IteratorResult<T>> {
+    this.pulling = true;
+    try {
+      return (this.#it as AsyncIterator<T>).next();
+    } catch (error) {
+      this.pulling = false;
+      this.finished = true;
+      throw error;
+    }
+  }
+
+  /** The pull {@link startPull} started fulfilled with `r`. */
+  pulled(r: IteratorResult<T>): void {
+    this.pulling = false;
+    if (r.done) this.finished = true;
+  }
+
+  /** The pull {@link startPull} started rejected (or fulfilled with something that is not a result). */
+  pullFailed(): void {
+    this.pulling = false;
+    this.finished = true;
+  }
+
   readonly #pulled = (r: IteratorResult<T>): IteratorResult<T> => {
     this.pulling = false;
     if (r.done) this.finished = true;

@@ -182,7 +182,24 @@ describe('asyncParallelMapStream', () => {
     expect(await it.next()).toEqual({ done: true, value: undefined });
   });
 
-  it('closes the source when a for-await loop breaks', async () => {
+  it('closes the source before the loop goes on when a for-await loop breaks with no pull of it pending', async () => {
+    const { log, source } = counting();
+    const { fn, state } = gated();
+    const got: number[] = [];
+    // Item 0 settles at once; items 1 and 2 hold both slots, so the pump waits for room, not for the source.
+    const work = (x: number, index: number, signal: AbortSignal) => (index === 0 ? x : fn(x, index, signal));
+    for await (const v of asyncParallelMapStream(work, source, { maxConcurrent: 2, buffer: 4 })) {
+      got.push(v);
+      await flush();
+      expect(state.running).toBe(2);
+      break;
+    }
+    expect(got).toEqual([0]);
+    expect(state.running).toBe(0);
+    expect(log.closed).toBe(1);
+  });
+
+  it('closes the source right after its pending pull when a for-await loop breaks during one', async () => {
     const { log, source } = counting();
     const got: number[] = [];
     for await (const v of asyncParallelMapStream((x: number) => x * 10, source, { maxConcurrent: 4 })) {
@@ -190,7 +207,11 @@ describe('asyncParallelMapStream', () => {
       if (got.length === 3) break;
     }
     expect(got).toEqual([0, 10, 20]);
+    // A pending next() cannot be cancelled, so the stream does not wait for it (it might never settle): the
+    // source's return() runs as soon as that next() settles.
+    await flush();
     expect(log.closed).toBe(1);
+    expect(log.pulled).toBeLessThanOrEqual(4);
   });
 
   it('ends after throwing the error that stopped it: the next next() is done', async () => {
