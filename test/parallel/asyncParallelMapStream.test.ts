@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { describe, expect, it } from 'vitest';
 import { CancelledError } from '../../src/core/errors.js';
 import { asyncParallelMapStream } from '../../src/parallel/asyncParallelMapStream.js';
@@ -243,6 +244,109 @@ describe('asyncParallelMapStream', () => {
       })(),
     ).rejects.toBe(broken);
     expect(got).toEqual([1, 2]);
+  });
+
+  it('yields every result of a fast async source in order, for promises, other thenables and plain values alike', async () => {
+    const n = 300;
+    async function* numbers() {
+      for (let i = 0; i < n; i++) yield i;
+    }
+    // Native promises, a hand-made thenable and plain values: each takes its own path through the stream.
+    const fn = (x: number): number | PromiseLike<number> => {
+      if (x % 3 === 0) return Promise.resolve(x * 2);
+      if (x % 3 === 1) return { then: (resolve: (v: number) => void) => resolve(x * 2) };
+      return x * 2;
+    };
+    for (const maxConcurrent of [1, 4, 64]) {
+      const ordered: number[] = [];
+      for await (const v of asyncParallelMapStream(fn, numbers(), { maxConcurrent })) ordered.push(v);
+      expect(ordered).toEqual(Array.from({ length: n }, (_, i) => i * 2));
+      const unordered: number[] = [];
+      for await (const v of asyncParallelMapStream(fn, numbers(), { maxConcurrent, ordered: false }))
+        unordered.push(v);
+      expect(unordered.sort((a, b) => a - b)).toEqual(ordered);
+    }
+  });
+
+  it('answers reads made at once in the order they were made, and gives the error to the earliest one', async () => {
+    for (const ordered of [true, false]) {
+      const boom = new Error('boom');
+      async function* numbers() {
+        for (let i = 0; i < 3; i++) yield i;
+      }
+      const it = asyncParallelMapStream(async (x: number) => x, numbers(), { maxConcurrent: 2, ordered });
+      const reads = [it.next(), it.next(), it.next(), it.next()];
+      expect(await Promise.all(reads)).toEqual([
+        { done: false, value: 0 },
+        { done: false, value: 1 },
+        { done: false, value: 2 },
+        { done: true, value: undefined },
+      ]);
+
+      const failing = asyncParallelMapStream(
+        async (x: number) => {
+          if (x === 1) throw boom;
+          return x;
+        },
+        numbers(),
+        { maxConcurrent: 1, ordered },
+      );
+      const [a, b, c] = [failing.next(), failing.next(), failing.next()];
+      expect(await a).toEqual({ done: false, value: 0 });
+      await expect(b).rejects.toBe(boom);
+      expect(await c).toEqual({ done: true, value: undefined });
+    }
+  });
+
+  it('throws a TypeError when the source yields something that is not an iterator result', async () => {
+    let closed = 0;
+    const source: AsyncIterable<number> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => Promise.resolve(undefined as unknown as IteratorResult<number>),
+        return: () => {
+          closed++;
+          return Promise.resolve({ done: true, value: undefined });
+        },
+      }),
+    };
+    const it = asyncParallelMapStream((x: number) => x, source);
+    await expect(it.next()).rejects.toThrow(TypeError);
+    expect(closed).toBe(0);
+  });
+
+  it('pulls the source and calls fn in the context of the call, even when a read in another context resumes it', async () => {
+    const als = new AsyncLocalStorage<string>();
+    const seen: (string | undefined)[] = [];
+    async function* source() {
+      for (let i = 0; i < 4; i++) {
+        seen.push(`pull ${als.getStore()}`);
+        yield i;
+      }
+    }
+    // buffer 1: after each item the stream waits for room, and the next read is what resumes it.
+    const it = als.run('caller', () =>
+      asyncParallelMapStream(
+        async (x: number) => {
+          seen.push(`fn ${als.getStore()}`);
+          return x;
+        },
+        source(),
+        { maxConcurrent: 1, buffer: 1 },
+      ),
+    );
+    const got = await als.run('reader', async () => {
+      const out: number[] = [];
+      for await (const v of it) {
+        expect(als.getStore()).toBe('reader');
+        out.push(v);
+        // A slow reader: the item after this one is done before the next read, which then resumes the stream.
+        await flush();
+      }
+      return out;
+    });
+    expect(got).toEqual([0, 1, 2, 3]);
+    expect(new Set(seen)).toEqual(new Set(['pull caller', 'fn caller']));
+    expect(seen.filter((s) => s.startsWith('fn'))).toHaveLength(4);
   });
 
   it('throws synchronously on bad input', () => {
