@@ -254,7 +254,8 @@ describe('asyncParallelMapStream', () => {
     // Native promises, a hand-made thenable and plain values: each takes its own path through the stream.
     const fn = (x: number): number | PromiseLike<number> => {
       if (x % 3 === 0) return Promise.resolve(x * 2);
-      if (x % 3 === 1) return { then: (resolve: (v: number) => void) => resolve(x * 2) };
+      if (x % 3 === 1)
+        return { then: (resolve: (v: number) => void) => resolve(x * 2) } as unknown as PromiseLike<number>;
       return x * 2;
     };
     for (const maxConcurrent of [1, 4, 64]) {
@@ -316,7 +317,7 @@ describe('asyncParallelMapStream', () => {
 
   it('pulls the source and calls fn in the context of the call, even when a read in another context resumes it', async () => {
     const als = new AsyncLocalStorage<string>();
-    const seen: (string | undefined)[] = [];
+    const seen: string[] = [];
     async function* source() {
       for (let i = 0; i < 4; i++) {
         seen.push(`pull ${als.getStore()}`);
