@@ -354,7 +354,13 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
     const life = this.#life!;
     this.#running--;
     if (this.#tracking) this.#outcomes!.succeeded();
-    if (!this.#stopped) this.#byIndex!.set(index, value);
+    if (!this.#stopped) {
+      // A reader waits for exactly this result: hand it over without the round trip through #byIndex.
+      if (index === this.#yieldIndex && this.#readers.size > 0) {
+        this.#yieldIndex++;
+        this.#readers.grant({ done: false, value });
+      } else this.#byIndex!.set(index, value);
+    }
     this.#check();
     life.release();
   }
