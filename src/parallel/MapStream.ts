@@ -32,6 +32,13 @@ type PumpState = 'busy' | 'waiting' | 'pulling' | 'done' | 'detached';
  * `fn` on each item; finished results wait in `#byIndex` (ordered) or `#inOrder` (completion order) until a
  * reader takes them, and readers that come first wait in `#readers`.
  *
+ * The pump is not an async function: it is a state (`#pump`) and handlers bound once. It pulls and starts
+ * while there is capacity, then returns; a pull's handler starts the item and pulls again, and a full stream
+ * ('waiting') is resumed by whatever frees room, an item settling or a read. Per item that leaves one promise
+ * for the pull, one `then` on the item, and the read's own promise; the item the reader waits for next (always
+ * so while the source is the slower side) needs no closure. Measured on Node 20, this is what brought the
+ * stream from about 2.1x to about 1.4x the hand-written bounded pipeline (bench/stream.bench.ts).
+ *
  * Capacity (the backpressure): an item starts only while `running < maxConcurrent` and
  * `running + unread < buffer`, so even if every running item finished at once, no more than `buffer` results
  * would wait unread. Memory is O(maxConcurrent + buffer), whatever the length of the source.
@@ -109,7 +116,8 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
   /**
    * Stops the stream (what `break` in `for await` calls): aborts the running items, drops unread results, and
    * resolves once every started item has settled and the source's `return()` has completed. Rejects with the
-   * error of the source's `return()`, if it throws.
+   * error of the source's `return()`, if it throws. A pull of the source still pending is not waited for (it
+   * may never settle): the source's `return()` is asked for at once and runs once that pull settles.
    */
   return(): Promise<IteratorResult<R, undefined>> {
     if (this.#returning !== undefined) return this.#returning;

@@ -62,9 +62,9 @@ export class Puller<T> {
 
   /**
    * Starts a pull of an async source for a caller that attaches its own handlers to what it returns (the
-   * iterator's `next()` result, usually a promise), saving the promise {@link nextAsync} adds. The caller then
-   * reports how it settled with {@link pulled} or {@link pullFailed}. Throws what `next()` throws, the source
-   * then finished.
+   * iterator's `next()` result, usually a promise), saving the promise {@link nextAsync} adds. When it
+   * settles, the caller clears `pulling` and sets `finished` on a `done` result (the stream does so inline, on
+   * its hot path), or calls {@link pullFailed}. Throws what `next()` throws, the source then finished.
    */
   startPull(): IteratorResult<T> | PromiseLike<IteratorResult<T>> {
     this.pulling = true;
@@ -75,12 +75,6 @@ export class Puller<T> {
       this.finished = true;
       throw error;
     }
-  }
-
-  /** The pull {@link startPull} started fulfilled with `r`. */
-  pulled(r: IteratorResult<T>): void {
-    this.pulling = false;
-    if (r.done) this.finished = true;
   }
 
   /** The pull {@link startPull} started rejected (or fulfilled with something that is not a result). */
