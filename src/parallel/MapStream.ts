@@ -70,6 +70,20 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
   #yieldIndex = 0;
   /** The index of the head item in flight (see {@link #fulfilledHead}). */
   #headIndex = -1;
+  /** Pulls of the source not settled yet (up to `#ahead`). */
+  #pulls = 0;
+  /** How many pulls may be pending at once: 2 for an async generator (its calls queue), else 1. */
+  #ahead = 1;
+  /** An async pull said `done`; the pump ends once the other pending pull settled too. */
+  #sourceEnded = false;
+  /**
+   * Ordered streams with a finite `buffer`: the `then` promise of each running item by index (a ring of the
+   * ordered results' size), which a read of that index may take as its own (see {@link #takeRunning}).
+   */
+  readonly #runningByIndex: (Promise<IteratorResult<R, undefined> | undefined> | undefined)[] | undefined;
+  readonly #runningMask: number = 0;
+  /** The index whose `then` promise a read took, until that item settles (-1: none). */
+  #held = -1;
   readonly #byIndex: OrderedResults<R> | undefined;
   readonly #inOrder: RingBuffer<R> | undefined;
   readonly #readers = new Readers<IteratorResult<R, undefined>>();
@@ -88,8 +102,13 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
     this.#config = config;
     this.#maxConcurrent = config.maxConcurrent;
     this.#buffer = config.buffer;
-    if (config.ordered) this.#byIndex = new OrderedResults(config.buffer);
-    else this.#inOrder = new RingBuffer();
+    if (config.ordered) {
+      this.#byIndex = new OrderedResults(config.buffer);
+      if (Number.isFinite(config.buffer)) {
+        this.#runningMask = this.#byIndex.capacity - 1;
+        this.#runningByIndex = new Array(this.#byIndex.capacity);
+      }
+    } else this.#inOrder = new RingBuffer();
   }
 
   [Symbol.asyncIterator](): this {
@@ -110,7 +129,25 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
       this.#error = NONE;
       return Promise.reject(error);
     }
+    const held = this.#takeRunning();
+    if (held !== undefined) return held;
     return this.#readers.wait();
+  }
+
+  /**
+   * When the next item to read is running and no other read waits, the read can be that item's own `then`
+   * promise (its handlers hand back the result, see {@link #fulfilledHeld}): no promise of the read's own.
+   */
+  #takeRunning(): Promise<IteratorResult<R, undefined>> | undefined {
+    const running = this.#runningByIndex;
+    if (running === undefined || this.#held !== -1 || this.#readers.size > 0) return undefined;
+    const slot = this.#yieldIndex & this.#runningMask;
+    const promise = running[slot];
+    if (promise === undefined) return undefined;
+    running[slot] = undefined;
+    this.#held = this.#yieldIndex++;
+    // A held item's handlers always return a result or a promise of one (undefined only when not held).
+    return promise as Promise<IteratorResult<R, undefined>>;
   }
 
   /**
@@ -166,6 +203,7 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
           this.#pump = 'detached';
           life.release();
         }
+        // A read that took a running item's promise gets the stream's end, not a result, once it settles.
       },
       onSettle: (outcome) => this.#settled(outcome),
     });
@@ -182,6 +220,7 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
     if (Array.isArray(this.#items)) this.#outcomes.setTotal(this.#items.length);
     this.#tracking = this.#outcomes.tracking;
     this.#signal = life.signal;
+    if (this.#source.queues) this.#ahead = 2;
     life.closeWith(this.#source);
     life.hold(); // the pump
     this.#pumpLoop();
@@ -192,9 +231,10 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
     return this.#byIndex !== undefined ? this.#byIndex.size : this.#inOrder!.size;
   }
 
+  /** Room for one more item: a pending pull counts as the item it will start. */
   #hasCapacity(): boolean {
-    const running = this.#running;
-    return running < this.#maxConcurrent && running + this.#unread() < this.#buffer;
+    const busy = this.#running + this.#pulls;
+    return busy < this.#maxConcurrent && busy + this.#unread() < this.#buffer;
   }
 
   /** Removes and returns the next deliverable result, or NONE. */
@@ -211,72 +251,93 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
 
   /**
    * Pulls the source and starts items while there is room, then returns: with no capacity it is 'waiting'
-   * (a settling item or a read resumes it, see {@link #check}); during a pull of an async source it is
-   * 'pulling', and {@link #pulled} carries on. No promise or closure of its own per item: the pull's handlers
-   * are bound once. Runs in the caller's context: entered from `#open` (inside it), from a pull's or an
-   * item's handler (registered inside it), or through {@link #resume}.
+   * (a settling item or a read resumes it, see {@link #check}); with pulls of an async source pending it is
+   * 'pulling', and {@link #pulled} carries on. An async generator is pulled once ahead (its `next()` calls
+   * queue), so that the next item is usually running by the time the reader asks for it. No promise or closure
+   * of its own per item: the pull's handlers are bound once. Runs in the caller's context: entered from `#open`
+   * (inside it), from a pull's or an item's handler (registered inside it), or through {@link #resume}.
    */
   #pumpLoop(): void {
     const source = this.#source!;
-    const life = this.#life!;
     this.#pump = 'busy';
-    while (!this.#stopped) {
-      if (!this.#hasCapacity()) {
-        this.#pump = 'waiting';
-        return;
-      }
+    while (!this.#stopped && this.#hasCapacity()) {
       if (source.async) {
-        let next: IteratorResult<T> | PromiseLike<IteratorResult<T>>;
-        try {
-          next = source.startPull();
-        } catch (error) {
-          this.#outcomes!.sourceFailed(error);
-          break;
-        }
-        this.#pump = 'pulling';
-        // A native promise (what async generators return) takes the handlers directly: one promise less.
-        (next instanceof Promise ? next : Promise.resolve(next)).then(this.#pulled, this.#pullFailed);
-        return;
+        if (this.#pulls === this.#ahead || this.#sourceEnded) break;
+        if (!this.#startPull()) return;
+        continue;
       }
       let r: IteratorResult<T>;
       try {
         r = source.nextSync();
       } catch (error) {
         this.#outcomes!.sourceFailed(error);
-        break;
+        this.#pumpEnds();
+        return;
       }
       if (r.done) {
         this.#outcomes!.setTotal(this.#nextIndex);
-        break;
+        this.#pumpEnds();
+        return;
       }
       this.#start(r.value);
     }
-    this.#pump = 'done';
-    life.release();
+    this.#pumpRests();
+  }
+
+  /** Asks the async source for one more item; false if that threw (the stream then stopped, the pump ended). */
+  #startPull(): boolean {
+    const source = this.#source!;
+    let next: IteratorResult<T> | PromiseLike<IteratorResult<T>>;
+    try {
+      next = source.startPull();
+    } catch (error) {
+      source.pulling = this.#pulls > 0;
+      this.#outcomes!.sourceFailed(error);
+      this.#pumpEnds();
+      return false;
+    }
+    this.#pulls++;
+    // A native promise (what async generators return) takes the handlers directly: one promise less.
+    (next instanceof Promise ? next : Promise.resolve(next)).then(this.#pulled, this.#pullFailed);
+    return true;
+  }
+
+  /** The pump stops for now: stopped (it ends), pulls pending ('pulling'), or no room ('waiting'). */
+  #pumpRests(): void {
+    if (this.#stopped || (this.#sourceEnded && this.#pulls === 0)) this.#pumpEnds();
+    else this.#pump = this.#pulls > 0 ? 'pulling' : 'waiting';
+  }
+
+  /** The pump is over (the source ended or threw, or the stream stopped): release its hold, once. */
+  #pumpEnds(): void {
+    this.#pump = this.#pulls > 0 ? 'detached' : 'done';
+    this.#life!.release();
   }
 
   /**
    * An async pull fulfilled: start its item, then pull again while there is room (or end at the source's end).
-   * The hot path of a stream over an async source, so it does inline what `#start` and `#pumpLoop` do; measured
-   * on Node 20, the two calls cost about 5% of a stream's throughput.
+   * The hot path of a stream over an async source, so it does inline what `#start` does; measured on Node 20,
+   * splitting it into calls cost about 5% of a stream's throughput.
    */
   readonly #pulled = (r: IteratorResult<T>): void => {
     const source = this.#source!;
-    source.pulling = false;
+    source.pulling = --this.#pulls > 0;
     if (this.#pump === 'detached') return; // stopped while pulling: the item is dropped
     if (r === null || typeof r !== 'object') {
-      this.#pullFailed(new TypeError(`The source's iterator result must be an object, got ${String(r)}.`));
+      this.#sourceBroke(new TypeError(`The source's iterator result must be an object, got ${String(r)}.`));
       return;
     }
-    const life = this.#life!;
     if (r.done) {
       source.finished = true;
-      this.#pump = 'done';
-      this.#outcomes!.setTotal(this.#nextIndex);
-      life.release();
+      if (!this.#sourceEnded) {
+        this.#sourceEnded = true;
+        this.#outcomes!.setTotal(this.#nextIndex);
+      }
+      if (this.#pulls === 0) this.#pumpEnds();
       return;
     }
     this.#pump = 'busy';
+    const life = this.#life!;
     const index = this.#nextIndex++;
     this.#running++;
     life.hold();
@@ -288,39 +349,38 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
       this.#pumpLoop();
       return;
     }
-    if (out instanceof Promise && this.#byIndex !== undefined) {
-      if (index === this.#yieldIndex) {
-        // The item the reader waits for next (always the case while the source is slower than fn and the
-        // reader): a handler bound once serves it, no closure needed.
+    const running = this.#runningByIndex;
+    if (out instanceof Promise && running !== undefined) {
+      if (index === this.#yieldIndex && this.#readers.size > 0) {
+        // A read already waits for this very item: handlers bound once serve it, no closure needed.
         this.#headIndex = index;
         out.then(this.#fulfilledHead, this.#rejected);
-      } else out.then((value: R) => this.#fulfilled(index, value), this.#rejected);
+      } else
+        running[index & this.#runningMask] = out.then(
+          (value: R) => this.#fulfilledHeld(index, value),
+          (error: unknown) => this.#rejectedHeld(index, error),
+        );
     } else this.#settleWith(out, index);
-    if (this.#stopped || !this.#hasCapacity()) {
-      this.#pumpLoop(); // it ends or waits
-      return;
-    }
-    let next: IteratorResult<T> | PromiseLike<IteratorResult<T>>;
-    try {
-      next = source.startPull();
-    } catch (error) {
-      this.#outcomes!.sourceFailed(error);
-      this.#pump = 'done';
-      life.release();
-      return;
-    }
-    this.#pump = 'pulling';
-    (next instanceof Promise ? next : Promise.resolve(next)).then(this.#pulled, this.#pullFailed);
+    this.#pumpLoop();
   };
 
   /** An async pull rejected: the source's error stops the stream. */
   readonly #pullFailed = (error: unknown): void => {
-    this.#source!.pullFailed();
-    if (this.#pump === 'detached') return;
-    this.#pump = 'done';
-    this.#outcomes!.sourceFailed(error);
-    this.#life!.release();
+    this.#source!.pulling = --this.#pulls > 0;
+    if (this.#pump === 'detached') {
+      this.#source!.finished = true;
+      return;
+    }
+    this.#sourceBroke(error);
   };
+
+  /** The source threw or broke its protocol: it is finished, and its error stops the stream. */
+  #sourceBroke(error: unknown): void {
+    this.#source!.finished = true;
+    this.#pump = 'busy'; // the stop below must not end the pump: it ends here, once
+    this.#outcomes!.sourceFailed(error);
+    this.#pumpEnds();
+  }
 
   /**
    * Calls `fn` on the next item. A plain value (or a synchronous throw) settles the item at once; a thenable
@@ -381,6 +441,43 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
   readonly #fulfilledHead = (value: R): void => {
     this.#fulfilled(this.#headIndex, value);
   };
+
+  /**
+   * An item of an ordered stream fulfilled, observed through its `then` promise: a read may hold that promise
+   * (see {@link #takeRunning}), and then what this returns is the read's result: the value, or, once the stream
+   * stopped, the stream's end (a read at the front of the line, settled when the stream ends).
+   */
+  #fulfilledHeld(
+    index: number,
+    value: R,
+  ): IteratorResult<R, undefined> | Promise<IteratorResult<R, undefined>> | undefined {
+    this.#runningByIndex![index & this.#runningMask] = undefined;
+    if (this.#held !== index) {
+      this.#fulfilled(index, value);
+      return undefined;
+    }
+    this.#held = -1;
+    const life = this.#life!;
+    this.#running--;
+    if (this.#tracking) this.#outcomes!.succeeded();
+    const result = this.#stopped ? this.#readers.waitFirst() : { done: false as const, value };
+    this.#check();
+    life.release();
+    return result;
+  }
+
+  /** An item of an ordered stream failed, observed through its `then` promise (see {@link #fulfilledHeld}). */
+  #rejectedHeld(index: number, error: unknown): Promise<IteratorResult<R, undefined>> | undefined {
+    this.#runningByIndex![index & this.#runningMask] = undefined;
+    let result: Promise<IteratorResult<R, undefined>> | undefined;
+    if (this.#held === index) {
+      this.#held = -1;
+      // Registered before the failure is counted: counting it may end the stream, which settles this read.
+      result = this.#readers.waitFirst();
+    }
+    this.#rejected(error);
+    return result;
+  }
 
   /** An item of an unordered stream fulfilled: its result is next in line. */
   readonly #fulfilledUnordered = (value: R): void => {

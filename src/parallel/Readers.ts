@@ -36,6 +36,16 @@ export class Readers<T> {
     return promise;
   }
 
+  /** Like {@link wait}, for a read older than every waiting one: it goes to the front of the line. */
+  waitFirst(): Promise<T> {
+    const promise = new Promise<T>(capture);
+    const resolve = captured as (value: T | PromiseLike<T>) => void;
+    captured = undefined;
+    if (this.#size++ > 0) this.#more.unshift(this.#first!);
+    this.#first = resolve;
+    return promise;
+  }
+
   /** Settles the oldest read with `value`; false when none waits. */
   grant(value: T): boolean {
     const resolve = this.#first;

@@ -1,5 +1,8 @@
 import type { Source } from '../core/types.js';
 
+/** %AsyncGeneratorPrototype%: the prototype of every async generator function's `prototype`. */
+const asyncGeneratorPrototype: unknown = Object.getPrototypeOf(async function* () {}.prototype);
+
 /**
  * The lazy puller shared by the maps and the stream: one iterator over an Iterable or AsyncIterable, pulled one
  * item at a time, that knows whether it may still be closed. A source that ended (`done`) or threw is
@@ -15,8 +18,14 @@ export class Puller<T> {
   readonly async: boolean;
   /** The source ended or threw: it must not be closed. */
   finished = false;
-  /** A `nextAsync()` has not settled yet. */
+  /** A pull has not settled yet. */
   pulling = false;
+  /**
+   * Whether the source is an async generator object, whose `next()` calls queue (the language runs them one
+   * after the other): only such a source may be pulled again before its last pull settled. A hand-written
+   * async iterator may not expect that, so it is never asked to.
+   */
+  readonly queues: boolean;
   #closed = false;
   readonly #it: Iterator<T> | AsyncIterator<T>;
 
@@ -29,6 +38,8 @@ export class Puller<T> {
       : (source as Iterable<T>)[Symbol.iterator]();
     if (this.#it === null || typeof this.#it !== 'object')
       throw new TypeError(`The source's iterator must be an object, got ${String(this.#it)}.`);
+    this.queues =
+      this.async && Object.getPrototypeOf(Object.getPrototypeOf(this.#it)) === asyncGeneratorPrototype;
   }
 
   /** The next result of a sync source; marks the source finished when it ends or throws. */

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { describe, expect, it } from 'vitest';
 import { CancelledError } from '../../src/core/errors.js';
 import { asyncParallelMapStream } from '../../src/parallel/asyncParallelMapStream.js';
-import { type Deferred, deferred, flush, until } from '../support/work.js';
+import { type Deferred, deferred, flush, track, until } from '../support/work.js';
 
 /** Work gated per index; records starts, signals and how many run at once. */
 function gated() {
@@ -212,7 +212,85 @@ describe('asyncParallelMapStream', () => {
     // source's return() runs as soon as that next() settles.
     await flush();
     expect(log.closed).toBe(1);
-    expect(log.pulled).toBeLessThanOrEqual(4);
+    // What was pulled, a pending pull included, never exceeds what was read plus the buffer.
+    expect(log.pulled).toBeLessThanOrEqual(got.length + 4);
+  });
+
+  it('asks a hand-written async iterator for one item at a time, an async generator for at most two', async () => {
+    let pending = 0;
+    let most = 0;
+    let i = 0;
+    const handWritten: AsyncIterable<number> = {
+      [Symbol.asyncIterator]: () => ({
+        next: async () => {
+          most = Math.max(most, ++pending);
+          await flush();
+          pending--;
+          return i < 20 ? { done: false, value: i++ } : { done: true, value: undefined };
+        },
+      }),
+    };
+    const got: number[] = [];
+    for await (const v of asyncParallelMapStream(async (x: number) => x, handWritten, { maxConcurrent: 8 }))
+      got.push(v);
+    expect(got).toEqual(Array.from({ length: 20 }, (_, k) => k));
+    expect(most).toBe(1);
+
+    let generatorPending = 0;
+    let generatorMost = 0;
+    async function* generator() {
+      for (let k = 0; k < 20; k++) {
+        generatorMost = Math.max(generatorMost, ++generatorPending);
+        await flush();
+        generatorPending--;
+        yield k;
+      }
+    }
+    const pulledAhead: number[] = [];
+    const it = generator();
+    const next = it.next.bind(it);
+    let calls = 0;
+    let inFlight = 0;
+    let mostInFlight = 0;
+    it.next = () => {
+      calls++;
+      mostInFlight = Math.max(mostInFlight, ++inFlight);
+      return next().finally(() => inFlight--);
+    };
+    for await (const v of asyncParallelMapStream(async (x: number) => x, it, { maxConcurrent: 8 }))
+      pulledAhead.push(v);
+    expect(pulledAhead).toEqual(Array.from({ length: 20 }, (_, k) => k));
+    expect(mostInFlight).toBe(2);
+    expect(generatorMost).toBe(1);
+    expect(calls).toBeGreaterThanOrEqual(21);
+  });
+
+  it('settles a read that waits on a running item only after the running items settled, with the error that stopped the stream', async () => {
+    const boom = new Error('boom');
+    const stubborn = deferred<void>();
+    const failLater = deferred<void>();
+    async function* source() {
+      for (let k = 0; k < 3; k++) yield k;
+    }
+    const it = asyncParallelMapStream(
+      (x: number, index: number) => {
+        if (index === 1) return stubborn.promise.then(() => x); // ignores its signal
+        if (index === 2) return failLater.promise.then(() => Promise.reject(boom));
+        return Promise.resolve(x);
+      },
+      source(),
+      { maxConcurrent: 3 },
+    );
+    expect(await it.next()).toEqual({ done: false, value: 0 });
+    await flush();
+    // Item 1 is running: this read waits on it.
+    const read = track(it.next());
+    failLater.resolve();
+    await flush();
+    expect(read.settled).toBe(false);
+    stubborn.resolve();
+    await expect(read.promise).rejects.toBe(boom);
+    expect(await it.next()).toEqual({ done: true, value: undefined });
   });
 
   it('ends after throwing the error that stopped it: the next next() is done', async () => {
