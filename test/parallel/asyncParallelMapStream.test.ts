@@ -332,8 +332,11 @@ describe('asyncParallelMapStream', () => {
     // Native promises, a hand-made thenable and plain values: each takes its own path through the stream.
     const fn = (x: number): number | PromiseLike<number> => {
       if (x % 3 === 0) return Promise.resolve(x * 2);
-      if (x % 3 === 1)
-        return { then: (resolve: (v: number) => void) => resolve(x * 2) } as unknown as PromiseLike<number>;
+      if (x % 3 === 1) {
+        // biome-ignore lint/suspicious/noThenProperty: a thenable that is not a promise is what this case feeds the stream.
+        const thenable = { then: (resolve: (v: number) => void) => resolve(x * 2) };
+        return thenable as unknown as PromiseLike<number>;
+      }
       return x * 2;
     };
     for (const maxConcurrent of [1, 4, 64]) {
