@@ -34,10 +34,11 @@ type PumpState = 'busy' | 'waiting' | 'pulling' | 'done' | 'detached';
  *
  * The pump is not an async function: it is a state (`#pump`) and handlers bound once. It pulls and starts
  * while there is capacity, then returns; a pull's handler starts the item and pulls again, and a full stream
- * ('waiting') is resumed by whatever frees room, an item settling or a read. Per item that leaves one promise
- * for the pull, one `then` on the item, and the read's own promise; the item the reader waits for next (always
- * so while the source is the slower side) needs no closure. Measured on Node 20, this is what brought the
- * stream from about 2.1x to about 1.4x the hand-written bounded pipeline (bench/stream.bench.ts).
+ * ('waiting') is resumed by whatever frees room, an item settling or a read. An async generator is pulled one
+ * item ahead, so the item a read asks for is usually running already, and the read is that item's own `then`
+ * promise (see {@link #takeRunning}). Per item that leaves one promise for the pull and one for the item.
+ * Measured on Node 20, this is what brought the stream from about 2.2x to about 1.35x the hand-written
+ * bounded pipeline (CPU time; docs/performance.md has the figures).
  *
  * Capacity (the backpressure): an item starts only while `running < maxConcurrent` and
  * `running + unread < buffer`, so even if every running item finished at once, no more than `buffer` results
