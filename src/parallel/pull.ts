@@ -5,7 +5,8 @@ const asyncGeneratorPrototype: unknown = Object.getPrototypeOf(async function* (
 
 /**
  * The lazy puller shared by the maps and the stream: one iterator over an Iterable or AsyncIterable, pulled one
- * item at a time, that knows whether it may still be closed. A source that ended (`done`) or threw is
+ * item at a time (the stream asks an async generator, whose calls queue, for one more ahead: see `queues`),
+ * that knows whether it may still be closed. A source that ended (`done`) or threw is
  * `finished` and is never closed; one left early is closed once with `return()`, as `for...of` does.
  *
  * A `next()` of an async source cannot be cancelled, so `close()` never waits for one that is pending: it asks
