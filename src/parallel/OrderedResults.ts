@@ -28,6 +28,11 @@ export class OrderedResults<R> {
     }
   }
 
+  /** The ring's size (a power of two, at least the span), or `Infinity` for the `Map`. */
+  get capacity(): number {
+    return this.#ring !== undefined ? this.#ring.length : Number.POSITIVE_INFINITY;
+  }
+
   /** How many results wait. */
   get size(): number {
     return this.#size;

@@ -1,8 +1,12 @@
 import type { Source } from '../core/types.js';
 
+/** %AsyncGeneratorPrototype%: the prototype of every async generator function's `prototype`. */
+const asyncGeneratorPrototype: unknown = Object.getPrototypeOf(async function* () {}.prototype);
+
 /**
  * The lazy puller shared by the maps and the stream: one iterator over an Iterable or AsyncIterable, pulled one
- * item at a time, that knows whether it may still be closed. A source that ended (`done`) or threw is
+ * item at a time (the stream asks an async generator, whose calls queue, for one more ahead: see `queues`),
+ * that knows whether it may still be closed. A source that ended (`done`) or threw is
  * `finished` and is never closed; one left early is closed once with `return()`, as `for...of` does.
  *
  * A `next()` of an async source cannot be cancelled, so `close()` never waits for one that is pending: it asks
@@ -15,8 +19,14 @@ export class Puller<T> {
   readonly async: boolean;
   /** The source ended or threw: it must not be closed. */
   finished = false;
-  /** A `nextAsync()` has not settled yet. */
+  /** A pull has not settled yet. */
   pulling = false;
+  /**
+   * Whether the source is an async generator object, whose `next()` calls queue (the language runs them one
+   * after the other): only such a source may be pulled again before its last pull settled. A hand-written
+   * async iterator may not expect that, so it is never asked to.
+   */
+  readonly queues: boolean;
   #closed = false;
   readonly #it: Iterator<T> | AsyncIterator<T>;
 
@@ -29,6 +39,8 @@ export class Puller<T> {
       : (source as Iterable<T>)[Symbol.iterator]();
     if (this.#it === null || typeof this.#it !== 'object')
       throw new TypeError(`The source's iterator must be an object, got ${String(this.#it)}.`);
+    this.queues =
+      this.async && Object.getPrototypeOf(Object.getPrototypeOf(this.#it)) === asyncGeneratorPrototype;
   }
 
   /** The next result of a sync source; marks the source finished when it ends or throws. */
@@ -58,6 +70,29 @@ export class Puller<T> {
       return Promise.reject(error);
     }
     return Promise.resolve(next).then(this.#pulled, this.#failed);
+  }
+
+  /**
+   * Starts a pull of an async source for a caller that attaches its own handlers to what it returns (the
+   * iterator's `next()` result, usually a promise), saving the promise {@link nextAsync} adds. When it
+   * settles, the caller clears `pulling` and sets `finished` on a `done` result (the stream does so inline, on
+   * its hot path), or calls {@link pullFailed}. Throws what `next()` throws, the source then finished.
+   */
+  startPull(): IteratorResult<T> | PromiseLike<IteratorResult<T>> {
+    this.pulling = true;
+    try {
+      return (this.#it as AsyncIterator<T>).next();
+    } catch (error) {
+      this.pulling = false;
+      this.finished = true;
+      throw error;
+    }
+  }
+
+  /** The pull {@link startPull} started rejected (or fulfilled with something that is not a result). */
+  pullFailed(): void {
+    this.pulling = false;
+    this.finished = true;
   }
 
   readonly #pulled = (r: IteratorResult<T>): IteratorResult<T> => {
