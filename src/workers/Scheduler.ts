@@ -12,6 +12,15 @@ import { fromWire } from './wireErrors.js';
 const MAX_DEPTH = 32;
 
 /**
+ * How the run-time estimate follows the threads' timings: half the way up towards a slower task, a tenth of
+ * the way down towards a faster one. One task of a millisecond or more after many tiny ones ends batching at
+ * once (long tasks must not wait behind each other on one thread while another could run them); it takes
+ * many short tasks in a row to start batching again.
+ */
+const ESTIMATE_UP = 0.5;
+const ESTIMATE_DOWN = 0.1;
+
+/**
  * The inside of a `WorkerPool`: its queue, its threads, and how tasks move between them. The pool checks
  * calls and builds tasks; the scheduler hands them to threads, settles them once, and replaces threads that
  * die.
@@ -32,7 +41,8 @@ export class Scheduler {
   #queued = 0;
   #running = 0;
   #live = 0;
-  #runEwma: number | undefined = undefined;
+  /** Estimated run time of a task, ms (see ESTIMATE_UP); `undefined` until a task has run. */
+  #runEstimate: number | undefined = undefined;
   #pumping = false;
 
   constructor(config: PoolConfig, fnSources: readonly string[]) {
@@ -91,12 +101,13 @@ export class Scheduler {
 
   /**
    * How many tasks one thread may hold: keep about 1 ms of work queued in each thread, so tiny tasks travel
-   * in batches (one message for many) while long ones go one at a time to whichever thread frees up first.
+   * in batches (one message for many) while long ones (1 ms or more) go one at a time to whichever thread
+   * frees up first. Until a task has run, nothing is known: one at a time.
    */
   #depth(): number {
-    const ewma = this.#runEwma;
-    if (ewma === undefined) return 1;
-    return Math.max(1, Math.min(MAX_DEPTH, Math.floor(1 / Math.max(ewma, 1 / MAX_DEPTH))));
+    const estimate = this.#runEstimate;
+    if (estimate === undefined) return 1;
+    return Math.max(1, Math.min(MAX_DEPTH, Math.floor(1 / Math.max(estimate, 1 / MAX_DEPTH))));
   }
 
   #pickThread(depth: number): PoolThread | undefined {
@@ -189,7 +200,11 @@ export class Scheduler {
     if (task === undefined) return;
     thread.ran = true;
     this.#metrics.ran(runMs);
-    this.#runEwma = this.#runEwma === undefined ? runMs : this.#runEwma * 0.9 + runMs * 0.1;
+    const estimate = this.#runEstimate;
+    this.#runEstimate =
+      estimate === undefined
+        ? runMs
+        : estimate + (runMs - estimate) * (runMs > estimate ? ESTIMATE_UP : ESTIMATE_DOWN);
     if (task.state === 'done') return; // aborted after it started; the result is dropped
     this.#metrics.waited(task.calledAt, runMs);
     if (kind === OK) this.#settle(task, true, value, 'completed');

@@ -1,12 +1,12 @@
 import { WorkerPool } from 'ferris/workers';
 import { describe, expect, it } from 'vitest';
-import { flags, open, TASKS, trackThreads, untilChanged } from './threads.js';
+import { flags, open, TASKS, trackThreads, untilAtLeast, untilChanged } from './threads.js';
 
 trackThreads();
 
-/** A pool of one thread that has learnt its tasks are tiny, so it sends several to the thread at once. */
-async function warmPool(): Promise<WorkerPool> {
-  const pool = new WorkerPool({ filename: TASKS, maxThreads: 1 });
+/** A pool that has learnt its tasks are tiny, so it sends several to a thread at once. */
+async function warmPool(maxThreads = 1): Promise<WorkerPool> {
+  const pool = new WorkerPool({ filename: TASKS, maxThreads });
   await Promise.all(Array.from({ length: 200 }, (_, i) => pool.run('increment', i)));
   return pool;
 }
@@ -21,6 +21,49 @@ describe('WorkerPool batching', () => {
     expect(pool.stats()).toMatchObject({ queued: 0, running: 4 });
     await untilChanged(flag, 0, 0);
     open(flag);
+    expect(await Promise.all([first, ...rest])).toEqual(['first', 2, 3, 4]);
+  });
+
+  it('two long tasks submitted at once to two threads run side by side, even after tiny tasks made the pool batch', async () => {
+    await using pool = await warmPool(2);
+    const flag = flags();
+    const both = [pool.run('gate', { flag, value: 'a' }), pool.run('gate', { flag, value: 'b' })];
+    try {
+      // One task to each thread, none sent ahead behind the other.
+      expect(pool.stats()).toMatchObject({ threads: 2, idle: 0, queued: 0, running: 2 });
+      // Both have started: each blocks its own thread until the gate opens.
+      await untilAtLeast(flag, 0, 2);
+    } finally {
+      open(flag);
+    }
+    expect(await Promise.all(both)).toEqual(['a', 'b']);
+  });
+
+  it('one task of a millisecond or more ends batching at once; many tiny ones in a row start it again', async () => {
+    await using pool = await warmPool();
+    expect(await pool.run('busy', 2)).toBe(2);
+    const flag = flags();
+    let first = pool.run('gate', { flag, value: 'first' });
+    let rest = [1, 2, 3].map((i) => pool.run('increment', i));
+    try {
+      // Nothing is sent ahead: the three wait in the pool's queue until the thread is free.
+      expect(pool.stats()).toMatchObject({ queued: 3, running: 1 });
+      await untilChanged(flag, 0, 0);
+    } finally {
+      open(flag);
+    }
+    expect(await Promise.all([first, ...rest])).toEqual(['first', 2, 3, 4]);
+
+    await Promise.all(Array.from({ length: 200 }, (_, i) => pool.run('increment', i)));
+    const again = flags();
+    first = pool.run('gate', { flag: again, value: 'first' });
+    rest = [1, 2, 3].map((i) => pool.run('increment', i));
+    try {
+      expect(pool.stats()).toMatchObject({ queued: 0, running: 4 });
+      await untilChanged(again, 0, 0);
+    } finally {
+      open(again);
+    }
     expect(await Promise.all([first, ...rest])).toEqual(['first', 2, 3, 4]);
   });
 
