@@ -1,5 +1,6 @@
 import { receiveMessageOnPort } from 'node:worker_threads';
 import { RingBuffer } from '../core/RingBuffer.js';
+import { EXEC_CACHE_SIZE, type ExecFunction, FunctionCache } from './FunctionCache.js';
 import type { PoolConfig } from './options.js';
 import { PoolThread } from './PoolThread.js';
 import { OK, type ResultMessage, SLOT_COUNT } from './protocol.js';
@@ -32,7 +33,7 @@ const ESTIMATE_DOWN = 0.1;
  */
 export class Scheduler {
   readonly #config: PoolConfig;
-  readonly #fnSources: readonly string[];
+  readonly #functions: FunctionCache;
   readonly #queue = new RingBuffer<Task>();
   readonly #threads: PoolThread[] = [];
   readonly #metrics: PoolMetrics;
@@ -45,9 +46,11 @@ export class Scheduler {
   #runEstimate: number | undefined = undefined;
   #pumping = false;
 
-  constructor(config: PoolConfig, fnSources: readonly string[]) {
+  constructor(config: PoolConfig) {
     this.#config = config;
-    this.#fnSources = fnSources;
+    this.#functions = new FunctionCache(EXEC_CACHE_SIZE, (id) => {
+      for (const t of this.#threads) t.forget(id);
+    });
     this.#metrics = new PoolMetrics(config.clock, config.minThreads, config.maxThreads);
     for (let i = 0; i < config.minThreads; i++) this.#becameIdle(this.#spawn());
   }
@@ -55,6 +58,11 @@ export class Scheduler {
   /** Tasks waiting for a thread. */
   get queued(): number {
     return this.#queued;
+  }
+
+  /** The exec function with this source (see FunctionCache.ts). */
+  execFunction(source: string): ExecFunction {
+    return this.#functions.get(source);
   }
 
   /** Adds a task to the queue and hands it to a thread if one has room. */
@@ -149,7 +157,7 @@ export class Scheduler {
     if (batch.length === 0) return;
     this.#clearIdleTimer(thread);
     try {
-      thread.send(batch, this.#fnSources);
+      thread.send(batch, this.#functions);
     } catch (error) {
       if (batch.length > 1) {
         for (const t of batch) this.#send(thread, [t]);

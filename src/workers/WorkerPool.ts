@@ -5,6 +5,7 @@ import type { ItemWork, Source } from '../core/types.js';
 import { MapRun } from '../parallel/MapRun.js';
 import { type AsyncParallelMapOptions, readMapOptions } from '../parallel/mapOptions.js';
 import { type CallConfig, functionSource, readCallOptions, taskName } from './calls.js';
+import type { ExecFunction } from './FunctionCache.js';
 import { type PoolConfig, readPoolOptions, WORKER_POOL_DEFAULTS, type WorkerPoolOptions } from './options.js';
 import { Scheduler } from './Scheduler.js';
 import type { WorkerPoolStats } from './stats.js';
@@ -60,8 +61,6 @@ export interface WorkerPoolMapOptions<T> extends Omit<AsyncParallelMapOptions<T>
 export class WorkerPool {
   readonly #config: PoolConfig;
   readonly #scheduler: Scheduler;
-  readonly #fnIds = new Map<string, number>();
-  readonly #fnSources: string[] = [];
   #closing: Promise<void> | undefined = undefined;
 
   /**
@@ -72,7 +71,7 @@ export class WorkerPool {
    */
   constructor(options?: WorkerPoolOptions) {
     this.#config = readPoolOptions(options);
-    this.#scheduler = new Scheduler(this.#config, this.#fnSources);
+    this.#scheduler = new Scheduler(this.#config);
   }
 
   /** Most threads at once. */
@@ -107,6 +106,8 @@ export class WorkerPool {
    * Runs a self-contained function on a thread as `fn(...args)` and resolves to its result, without a task
    * module (`loop.run_in_executor(pool, fn, x)` is `pool.exec(fn, [x])`). Its source is sent to the thread,
    * once per thread, and compiled there: it sees only its parameters, its own locals and the thread's globals.
+   * The pool remembers the last 128 distinct functions (by source); past that, the least recently used one is
+   * forgotten by the pool and its threads, and sent and compiled again if it is called again.
    * A variable from outside it rejects with a `ReferenceError` naming that variable. Same settlement, abort and
    * timeout rules as {@link run}.
    * @throws TypeError (synchronously) if `fn` is not a function with readable source (native and bound
@@ -130,13 +131,8 @@ export class WorkerPool {
     if (args !== undefined && !Array.isArray(args))
       throw new TypeError(`WorkerPool.exec args must be an array of arguments, got ${typeof args}.`);
     const call = readCallOptions('WorkerPool.exec', options);
-    let id = this.#fnIds.get(source);
-    if (id === undefined) {
-      id = this.#fnSources.length;
-      this.#fnSources.push(source);
-      this.#fnIds.set(source, id);
-    }
-    return this.#submit(undefined, id, args ?? [], call) as Promise<Awaited<R>>;
+    const known = this.#scheduler.execFunction(source);
+    return this.#submit(undefined, known, args ?? [], call) as Promise<Awaited<R>>;
   }
 
   /**
@@ -202,7 +198,7 @@ export class WorkerPool {
 
   #submit(
     name: string | undefined,
-    fnId: number | undefined,
+    fn: ExecFunction | undefined,
     arg: unknown,
     call: CallConfig,
   ): Promise<unknown> {
@@ -220,7 +216,7 @@ export class WorkerPool {
     const timeout = call.timeout ?? this.#config.taskTimeout;
     const clock = this.#config.clock;
     return new Promise((resolve, reject) => {
-      const task = new Task(name, fnId, arg, transferList, clock.now(), resolve, reject);
+      const task = new Task(name, fn, arg, transferList, clock.now(), resolve, reject);
       if (signal !== undefined || timeout !== Number.POSITIVE_INFINITY)
         task.scope = linkSignal(signal, {
           timeout,
