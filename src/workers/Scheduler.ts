@@ -12,14 +12,18 @@ import { fromWire } from './wireErrors.js';
 /** Tasks one thread may hold at once (see #depth). */
 const MAX_DEPTH = 32;
 
+/** Milliseconds of work a thread may hold ahead (see #depth): a task at least this long is a long task. */
+const BATCH_MS = 1;
+
 /**
- * How the run-time estimate follows the threads' timings: half the way up towards a slower task, a tenth of
- * the way down towards a faster one. One task of a millisecond or more after many tiny ones ends batching at
- * once (long tasks must not wait behind each other on one thread while another could run them); it takes
- * many short tasks in a row to start batching again.
+ * How the run-time estimate follows the threads' timings: a tenth of the way towards each new timing, but half
+ * the way up towards a long task (BATCH_MS or more). One long task after many tiny ones ends batching at once
+ * (long tasks must not wait behind each other on one thread while another could run them), while a tiny task
+ * that was a little slow (a GC pause) barely moves it; it takes many short tasks in a row to start batching
+ * again.
  */
 const ESTIMATE_UP = 0.5;
-const ESTIMATE_DOWN = 0.1;
+const ESTIMATE_STEP = 0.1;
 
 /**
  * The inside of a `WorkerPool`: its queue, its threads, and how tasks move between them. The pool checks
@@ -115,7 +119,7 @@ export class Scheduler {
   #depth(): number {
     const estimate = this.#runEstimate;
     if (estimate === undefined) return 1;
-    return Math.max(1, Math.min(MAX_DEPTH, Math.floor(1 / Math.max(estimate, 1 / MAX_DEPTH))));
+    return Math.max(1, Math.min(MAX_DEPTH, Math.floor(BATCH_MS / Math.max(estimate, BATCH_MS / MAX_DEPTH))));
   }
 
   #pickThread(depth: number): PoolThread | undefined {
@@ -212,7 +216,8 @@ export class Scheduler {
     this.#runEstimate =
       estimate === undefined
         ? runMs
-        : estimate + (runMs - estimate) * (runMs > estimate ? ESTIMATE_UP : ESTIMATE_DOWN);
+        : estimate +
+          (runMs - estimate) * (runMs >= BATCH_MS && runMs > estimate ? ESTIMATE_UP : ESTIMATE_STEP);
     if (task.state === 'done') return; // aborted after it started; the result is dropped
     this.#metrics.waited(task.calledAt, runMs);
     if (kind === OK) this.#settle(task, true, value, 'completed');
