@@ -4,12 +4,16 @@
  * speedup over one thread). Rows (`--impl`): ferris (`WorkerPool.run`), piscina, tinypool, workerpool (thread
  * workers), and single (floor: the same function in a plain loop on the main thread). Every pool keeps
  * `--threads` threads alive from the start; the untimed warm-up run also starts them. Reports ns per task,
- * and as metrics tasks/s and the child's peak RSS (MB, threads included: they share the process).
+ * and as metrics tasks/s, the child's peak RSS (MB, threads included: they share the process), the cores it
+ * used during its timed runs (CPU time over wall time) and the cores the rest of the machine used meanwhile
+ * (Linux `/proc/stat`): a CPU speedup needs both cores, so a run with a core busy elsewhere measured the
+ * machine, not the pool.
  *
  * The Ferris row imports the built package (`dist/`, as users run it) when `npm run build` has made it, and
  * the sources otherwise (its threads then load tsx as well, which costs memory and start-up time).
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { emit, expectEqual, flag, intFlag, main, parseFlags, timeRuns, timingFlags } from './harness.js';
 import { CPU_ROUNDS, cpu, tiny } from './workers/tasks.mjs';
@@ -34,6 +38,38 @@ async function ferrisModule(): Promise<typeof import('../src/workers/index.js')>
     return (await import(built.href)) as typeof import('../src/workers/index.js');
   console.error('ferris row: dist/ is missing or older than src/workers, so it runs from the sources');
   return import('../src/workers/index.js');
+}
+
+/** The machine's busy and total CPU time so far (USER_HZ ticks), or undefined where /proc/stat is missing. */
+function machineTicks(): { busy: number; total: number } | undefined {
+  try {
+    const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] as string).trim().split(/\s+/).slice(1);
+    const ticks = fields.map(Number);
+    const total = ticks.reduce((a, b) => a + b, 0);
+    const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0); // idle + iowait
+    return { busy: total - idle, total };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `run` and measures the cores this process used meanwhile, and those the rest of the machine used. */
+async function withCores<R>(run: () => Promise<R>, cores: number[], elsewhere: number[]): Promise<R> {
+  const cpu0 = process.cpuUsage();
+  const m0 = machineTicks();
+  const t0 = process.hrtime.bigint();
+  const result = await run();
+  const wallUs = Number(process.hrtime.bigint() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const m1 = machineTicks();
+  const mine = (cpu.user + cpu.system) / wallUs;
+  cores.push(mine);
+  if (m0 !== undefined && m1 !== undefined && m1.total > m0.total) {
+    // The machine's CPU count times its busy share, minus this process's part.
+    const share = (m1.busy - m0.busy) / (m1.total - m0.total);
+    elsewhere.push(Math.max(0, share * availableParallelism() - mine));
+  }
+  return result;
 }
 
 async function implementation(impl: string, threads: number): Promise<Runner> {
@@ -103,16 +139,23 @@ main(async () => {
     return sum;
   }
 
-  const nsPerOp = await timeRuns(once, {
+  // Per run, warm-up included; the timed runs are the last ones.
+  const cores: number[] = [];
+  const elsewhere: number[] = [];
+  const nsPerOp = await timeRuns(() => withCores(once, cores, elsewhere), {
     ops: n,
     ...timingFlags(flags),
     check: (sum) => expectEqual(sum, expected, 'the sum of the results'),
   });
   await runner.close();
-  const sorted = [...nsPerOp].sort((a, b) => a - b);
-  const median = sorted[sorted.length >> 1] as number;
-  emit({
-    nsPerOp,
-    metrics: { tasksPerSec: 1e9 / median, peakRssMb: process.resourceUsage().maxRSS / 1024 },
-  });
+  const middle = (values: number[]): number =>
+    [...values].sort((a, b) => a - b)[values.length >> 1] as number;
+  const timed = (values: number[]): number[] => values.slice(values.length - nsPerOp.length);
+  const metrics: Record<string, number> = {
+    tasksPerSec: 1e9 / middle(nsPerOp),
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    cores: middle(timed(cores)),
+  };
+  if (elsewhere.length === cores.length) metrics.elsewhere = middle(timed(elsewhere));
+  emit({ nsPerOp, metrics });
 });

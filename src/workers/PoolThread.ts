@@ -8,6 +8,7 @@ import {
   type TransferListItem,
   Worker,
 } from 'node:worker_threads';
+import type { FunctionCache } from './FunctionCache.js';
 import { type HostMessage, MAX_SEQ, SLOT_COUNT, type TaskMessage, type WorkerData } from './protocol.js';
 import type { Task } from './Task.js';
 
@@ -48,7 +49,7 @@ export class PoolThread {
   readonly slots = new Int32Array(new SharedArrayBuffer(SLOT_COUNT * Int32Array.BYTES_PER_ELEMENT));
   /** Tasks sent to the thread and not yet settled by it. */
   inFlight: Task[] = [];
-  /** Ids of the exec functions whose source this thread already has. */
+  /** Ids of the exec functions this thread has compiled and the pool still remembers. */
   readonly knownFns = new Set<number>();
   /** The error the thread reported before it exited (uncaught exception, out of memory). */
   error: unknown = undefined;
@@ -60,6 +61,8 @@ export class PoolThread {
   readonly exited: Promise<void>;
   #seq = 0;
   #ref = true;
+  /** Ids of exec functions the thread has compiled but should drop, told with the next message. */
+  #forget: number[] = [];
 
   constructor(
     moduleUrl: string | null,
@@ -103,8 +106,11 @@ export class PoolThread {
     }
   }
 
-  /** Sends `tasks` (already taken off the pool's queue) in one message; throws what `postMessage` throws (nothing sent). */
-  send(tasks: Task[], fnSources: readonly string[]): void {
+  /**
+   * Sends `tasks` (already taken off the pool's queue) in one message, with the source of each exec function
+   * the thread has not compiled yet; throws what `postMessage` throws (nothing sent).
+   */
+  send(tasks: Task[], functions: FunctionCache): void {
     const messages: TaskMessage[] = new Array(tasks.length);
     let transfer: TransferListItem[] | undefined;
     for (let i = 0; i < tasks.length; i++) {
@@ -113,14 +119,16 @@ export class PoolThread {
       task.seq = seq;
       task.thread = this;
       Atomics.store(this.slots, seq % SLOT_COUNT, seq);
-      const m: TaskMessage = { seq, name: task.name, fn: task.fnId, source: undefined, arg: task.arg };
-      if (task.fnId !== undefined && !this.knownFns.has(task.fnId)) m.source = fnSources[task.fnId];
+      const fn = task.fn;
+      const m: TaskMessage = { seq, name: task.name, fn: fn?.id, source: undefined, arg: task.arg };
+      if (fn !== undefined && !this.knownFns.has(fn.id)) m.source = fn.source;
       messages[i] = m;
       if (task.transferList !== undefined) {
         transfer ??= [];
         transfer.push(...task.transferList);
       }
     }
+    if (this.#forget.length > 0) (messages[0] as TaskMessage).forget = this.#forget;
     const message: HostMessage = messages.length === 1 ? (messages[0] as TaskMessage) : messages;
     try {
       this.port.postMessage(message, transfer);
@@ -128,9 +136,21 @@ export class PoolThread {
       for (const m of messages) Atomics.store(this.slots, m.seq % SLOT_COUNT, 0);
       throw error;
     }
-    for (const m of messages) if (m.source !== undefined) this.knownFns.add(m.fn as number);
+    if (this.#forget.length > 0) this.#forget = [];
+    for (let i = 0; i < tasks.length; i++) {
+      const fn = (tasks[i] as Task).fn;
+      if (fn === undefined || (messages[i] as TaskMessage).source === undefined) continue;
+      // A queued task may carry a function the pool forgot since: the thread compiles it for this task only.
+      if (functions.has(fn)) this.knownFns.add(fn.id);
+      else this.#forget.push(fn.id);
+    }
     for (const task of tasks) this.inFlight.push(task);
     this.setRef(true);
+  }
+
+  /** The pool forgot exec function `id`: the thread drops its copy with the next message, if it has one. */
+  forget(id: number): void {
+    if (this.knownFns.delete(id)) this.#forget.push(id);
   }
 
   #nextSeq(): number {

@@ -1,5 +1,6 @@
 import { receiveMessageOnPort } from 'node:worker_threads';
 import { RingBuffer } from '../core/RingBuffer.js';
+import { EXEC_CACHE_SIZE, type ExecFunction, FunctionCache } from './FunctionCache.js';
 import type { PoolConfig } from './options.js';
 import { PoolThread } from './PoolThread.js';
 import { OK, type ResultMessage, SLOT_COUNT } from './protocol.js';
@@ -10,6 +11,19 @@ import { fromWire } from './wireErrors.js';
 
 /** Tasks one thread may hold at once (see #depth). */
 const MAX_DEPTH = 32;
+
+/** Milliseconds of work a thread may hold ahead (see #depth): a task at least this long is a long task. */
+const BATCH_MS = 1;
+
+/**
+ * How the run-time estimate follows the threads' timings: a tenth of the way towards each new timing, but half
+ * the way up towards a long task (BATCH_MS or more). One long task after many tiny ones ends batching at once
+ * (long tasks must not wait behind each other on one thread while another could run them), while a tiny task
+ * that was a little slow (a GC pause) barely moves it; it takes many short tasks in a row to start batching
+ * again.
+ */
+const ESTIMATE_UP = 0.5;
+const ESTIMATE_STEP = 0.1;
 
 /**
  * The inside of a `WorkerPool`: its queue, its threads, and how tasks move between them. The pool checks
@@ -23,7 +37,7 @@ const MAX_DEPTH = 32;
  */
 export class Scheduler {
   readonly #config: PoolConfig;
-  readonly #fnSources: readonly string[];
+  readonly #functions: FunctionCache;
   readonly #queue = new RingBuffer<Task>();
   readonly #threads: PoolThread[] = [];
   readonly #metrics: PoolMetrics;
@@ -32,12 +46,15 @@ export class Scheduler {
   #queued = 0;
   #running = 0;
   #live = 0;
-  #runEwma: number | undefined = undefined;
+  /** Estimated run time of a task, ms (see ESTIMATE_UP); `undefined` until a task has run. */
+  #runEstimate: number | undefined = undefined;
   #pumping = false;
 
-  constructor(config: PoolConfig, fnSources: readonly string[]) {
+  constructor(config: PoolConfig) {
     this.#config = config;
-    this.#fnSources = fnSources;
+    this.#functions = new FunctionCache(EXEC_CACHE_SIZE, (id) => {
+      for (const t of this.#threads) t.forget(id);
+    });
     this.#metrics = new PoolMetrics(config.clock, config.minThreads, config.maxThreads);
     for (let i = 0; i < config.minThreads; i++) this.#becameIdle(this.#spawn());
   }
@@ -45,6 +62,11 @@ export class Scheduler {
   /** Tasks waiting for a thread. */
   get queued(): number {
     return this.#queued;
+  }
+
+  /** The exec function with this source (see FunctionCache.ts). */
+  execFunction(source: string): ExecFunction {
+    return this.#functions.get(source);
   }
 
   /** Adds a task to the queue and hands it to a thread if one has room. */
@@ -91,12 +113,13 @@ export class Scheduler {
 
   /**
    * How many tasks one thread may hold: keep about 1 ms of work queued in each thread, so tiny tasks travel
-   * in batches (one message for many) while long ones go one at a time to whichever thread frees up first.
+   * in batches (one message for many) while long ones (1 ms or more) go one at a time to whichever thread
+   * frees up first. Until a task has run, nothing is known: one at a time.
    */
   #depth(): number {
-    const ewma = this.#runEwma;
-    if (ewma === undefined) return 1;
-    return Math.max(1, Math.min(MAX_DEPTH, Math.floor(1 / Math.max(ewma, 1 / MAX_DEPTH))));
+    const estimate = this.#runEstimate;
+    if (estimate === undefined) return 1;
+    return Math.max(1, Math.min(MAX_DEPTH, Math.floor(BATCH_MS / Math.max(estimate, BATCH_MS / MAX_DEPTH))));
   }
 
   #pickThread(depth: number): PoolThread | undefined {
@@ -138,7 +161,7 @@ export class Scheduler {
     if (batch.length === 0) return;
     this.#clearIdleTimer(thread);
     try {
-      thread.send(batch, this.#fnSources);
+      thread.send(batch, this.#functions);
     } catch (error) {
       if (batch.length > 1) {
         for (const t of batch) this.#send(thread, [t]);
@@ -189,7 +212,12 @@ export class Scheduler {
     if (task === undefined) return;
     thread.ran = true;
     this.#metrics.ran(runMs);
-    this.#runEwma = this.#runEwma === undefined ? runMs : this.#runEwma * 0.9 + runMs * 0.1;
+    const estimate = this.#runEstimate;
+    this.#runEstimate =
+      estimate === undefined
+        ? runMs
+        : estimate +
+          (runMs - estimate) * (runMs >= BATCH_MS && runMs > estimate ? ESTIMATE_UP : ESTIMATE_STEP);
     if (task.state === 'done') return; // aborted after it started; the result is dropped
     this.#metrics.waited(task.calledAt, runMs);
     if (kind === OK) this.#settle(task, true, value, 'completed');

@@ -1,5 +1,6 @@
 import type { TransferListItem } from 'node:worker_threads';
 import type { SignalScope } from '../core/signals.js';
+import type { ExecFunction } from './FunctionCache.js';
 import type { PoolThread } from './PoolThread.js';
 
 /**
@@ -16,8 +17,8 @@ export class Task {
   constructor(
     /** Named export to call (`run`), or undefined for `exec`. */
     readonly name: string | undefined,
-    /** The exec function's id, or undefined for `run`. */
-    readonly fnId: number | undefined,
+    /** The exec function (its id and source), or undefined for `run`. */
+    readonly fn: ExecFunction | undefined,
     readonly arg: unknown,
     readonly transferList: readonly TransferListItem[] | undefined,
     readonly calledAt: number,

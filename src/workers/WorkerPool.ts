@@ -1,10 +1,12 @@
 import type { TransferListItem } from 'node:worker_threads';
 import { PoolClosedError, QueueFullError } from '../core/errors.js';
 import { linkSignal } from '../core/signals.js';
-import type { Source } from '../core/types.js';
-import { asyncParallelMap } from '../parallel/asyncParallelMap.js';
-import { type CallConfig, functionSource, readCallOptions, readMapOptions, taskName } from './calls.js';
-import { type PoolConfig, readPoolOptions, type WorkerPoolOptions } from './options.js';
+import type { ItemWork, Source } from '../core/types.js';
+import { MapRun } from '../parallel/MapRun.js';
+import { type AsyncParallelMapOptions, readMapOptions } from '../parallel/mapOptions.js';
+import { type CallConfig, functionSource, readCallOptions, taskName } from './calls.js';
+import type { ExecFunction } from './FunctionCache.js';
+import { type PoolConfig, readPoolOptions, WORKER_POOL_DEFAULTS, type WorkerPoolOptions } from './options.js';
 import { Scheduler } from './Scheduler.js';
 import type { WorkerPoolStats } from './stats.js';
 import { Task } from './Task.js';
@@ -19,18 +21,20 @@ export interface RunOptions {
   transferList?: readonly TransferListItem[] | undefined;
 }
 
-/** Options of {@link WorkerPool.map}: the map options of `asyncParallelMap`, with the pool's own bound. */
-export interface WorkerPoolMapOptions<T> {
-  /** Items in the pool at once, an integer >= 1 or `Infinity`, pulled lazily. @default 2 x `maxThreads` */
+/**
+ * Options of {@link WorkerPool.map}: those of `asyncParallelMap` (`signal`, `timeout`, `stopOnError`,
+ * `limiter`, `onError`, `onProgress`, with the same meaning and defaults), with the pool's own default bound;
+ * time comes from the pool's `clock`.
+ */
+export interface WorkerPoolMapOptions<T> extends Omit<AsyncParallelMapOptions<T>, 'maxConcurrent' | 'clock'> {
+  /**
+   * Items in the pool at once (running or waiting for a thread), an integer >= 1 or `Infinity`; items are
+   * pulled from the input only as they free up. The default, twice `maxThreads`, keeps a next item waiting
+   * for every thread, so a thread that finishes starts again without waiting for the map to pull one, while
+   * a long or endless input stays in memory a few items at a time.
+   * @default 2 x `maxThreads` (`WORKER_POOL_DEFAULTS.mapItemsPerThread` per thread)
+   */
   maxConcurrent?: number | undefined;
-  /** Aborts the whole map: it rejects with `signal.reason` once its tasks settled. */
-  signal?: AbortSignal | undefined;
-  /** Milliseconds for the whole call, then it stops as on abort and rejects with `TimeoutError`. @default Infinity */
-  timeout?: number | undefined;
-  /** `false`: run every item and reject with an `AggregateError` of all errors. @default true */
-  stopOnError?: boolean | undefined;
-  /** Called with every item's error as it happens. @default none */
-  onError?: ((error: unknown, item: T, index: number) => void) | undefined;
 }
 
 /**
@@ -57,8 +61,6 @@ export interface WorkerPoolMapOptions<T> {
 export class WorkerPool {
   readonly #config: PoolConfig;
   readonly #scheduler: Scheduler;
-  readonly #fnIds = new Map<string, number>();
-  readonly #fnSources: string[] = [];
   #closing: Promise<void> | undefined = undefined;
 
   /**
@@ -69,7 +71,7 @@ export class WorkerPool {
    */
   constructor(options?: WorkerPoolOptions) {
     this.#config = readPoolOptions(options);
-    this.#scheduler = new Scheduler(this.#config, this.#fnSources);
+    this.#scheduler = new Scheduler(this.#config);
   }
 
   /** Most threads at once. */
@@ -104,6 +106,8 @@ export class WorkerPool {
    * Runs a self-contained function on a thread as `fn(...args)` and resolves to its result, without a task
    * module (`loop.run_in_executor(pool, fn, x)` is `pool.exec(fn, [x])`). Its source is sent to the thread,
    * once per thread, and compiled there: it sees only its parameters, its own locals and the thread's globals.
+   * The pool remembers the last 128 distinct functions (by source); past that, the least recently used one is
+   * forgotten by the pool and its threads, and sent and compiled again if it is called again.
    * A variable from outside it rejects with a `ReferenceError` naming that variable. Same settlement, abort and
    * timeout rules as {@link run}.
    * @throws TypeError (synchronously) if `fn` is not a function with readable source (native and bound
@@ -127,32 +131,37 @@ export class WorkerPool {
     if (args !== undefined && !Array.isArray(args))
       throw new TypeError(`WorkerPool.exec args must be an array of arguments, got ${typeof args}.`);
     const call = readCallOptions('WorkerPool.exec', options);
-    let id = this.#fnIds.get(source);
-    if (id === undefined) {
-      id = this.#fnSources.length;
-      this.#fnSources.push(source);
-      this.#fnIds.set(source, id);
-    }
-    return this.#submit(undefined, id, args ?? [], call) as Promise<Awaited<R>>;
+    const known = this.#scheduler.execFunction(source);
+    return this.#submit(undefined, known, args ?? [], call) as Promise<Awaited<R>>;
   }
 
   /**
-   * Runs export `name` for every item, at most `maxConcurrent` in the pool at a time, and resolves to the
-   * results in input order: `asyncParallelMap` over {@link run}, with the same error, abort and timeout rules
-   * (the first error rejects the map and aborts the other items; `timeout` is a deadline for the whole call).
+   * Runs export `name` for every item, at most `maxConcurrent` in the pool at a time (default twice
+   * `maxThreads`), and resolves to the results in input order: the map engine of `asyncParallelMap` over
+   * {@link run}, with the same error, abort, timeout and progress rules (the first error rejects the map and
+   * aborts the other items; `timeout` is a deadline for the whole call; `onProgress` hears every item settle).
    * @throws TypeError/RangeError (synchronously) for a bad `name`, `items` or option.
    * @example
    * ```ts
-   * const digests = await pool.map<Uint8Array, string>('sha256', chunks, { timeout: 60_000 });
+   * const digests = await pool.map<Uint8Array, string>('sha256', chunks, {
+   *   timeout: 60_000,
+   *   onProgress: ({ done, total }) => console.log(`${done}/${total ?? '?'}`),
+   * });
    * ```
    */
   map<T, R = unknown>(name: string, items: Source<T>, options?: WorkerPoolMapOptions<T>): Promise<R[]> {
     taskName('WorkerPool.map', name);
-    const o = readMapOptions(options, this.#config.maxThreads * 2);
-    return asyncParallelMap<T, R>((item, _index, signal) => this.run<R>(name, item, { signal }), items, {
-      ...o,
-      clock: this.#config.clock,
-    });
+    const fn: ItemWork<T, R> = (item, _index, signal) => this.run<R>(name, item, { signal });
+    const config = readMapOptions<T>('WorkerPool.map', fn, items, options);
+    if ((options as { clock?: unknown } | undefined)?.clock !== undefined)
+      throw new TypeError(
+        "WorkerPool.map options.clock is not an option here (the pool's clock applies); pass it to the WorkerPool.",
+      );
+    if (options?.maxConcurrent === undefined)
+      config.maxConcurrent = this.#config.maxThreads * WORKER_POOL_DEFAULTS.mapItemsPerThread;
+    config.clock = this.#config.clock;
+    if (config.signal?.aborted) return Promise.reject(config.signal.reason);
+    return new MapRun(fn, items, config, false).start();
   }
 
   /** A fresh snapshot of the pool's threads, tasks and timings (see {@link WorkerPoolStats}). */
@@ -189,7 +198,7 @@ export class WorkerPool {
 
   #submit(
     name: string | undefined,
-    fnId: number | undefined,
+    fn: ExecFunction | undefined,
     arg: unknown,
     call: CallConfig,
   ): Promise<unknown> {
@@ -207,7 +216,7 @@ export class WorkerPool {
     const timeout = call.timeout ?? this.#config.taskTimeout;
     const clock = this.#config.clock;
     return new Promise((resolve, reject) => {
-      const task = new Task(name, fnId, arg, transferList, clock.now(), resolve, reject);
+      const task = new Task(name, fn, arg, transferList, clock.now(), resolve, reject);
       if (signal !== undefined || timeout !== Number.POSITIVE_INFINITY)
         task.scope = linkSignal(signal, {
           timeout,

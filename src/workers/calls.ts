@@ -1,15 +1,6 @@
 import type { TransferListItem } from 'node:worker_threads';
-import {
-  assertFunction,
-  booleanOption,
-  concurrencyOption,
-  describe,
-  functionOption,
-  optionsBag,
-  signalOption,
-  timeoutOption,
-} from '../core/validate.js';
-import type { RunOptions, WorkerPoolMapOptions } from './WorkerPool.js';
+import { assertFunction, describe, optionsBag, signalOption, timeoutOption } from '../core/validate.js';
+import type { RunOptions } from './WorkerPool.js';
 
 /** Argument checks of the pool's calls, each synchronous and naming the method. @internal */
 
@@ -37,24 +28,6 @@ export function readCallOptions(where: string, options: RunOptions | undefined):
     signal: signalOption(`${where} options.signal`, o.signal),
     timeout: o.timeout === undefined ? undefined : timeoutOption(`${where} options.timeout`, o.timeout),
     transferList,
-  };
-}
-
-export function readMapOptions<T>(
-  options: WorkerPoolMapOptions<T> | undefined,
-  defaultConcurrency: number,
-): Required<WorkerPoolMapOptions<T>> {
-  const o = optionsBag('WorkerPool.map options', options);
-  return {
-    maxConcurrent: concurrencyOption(
-      'WorkerPool.map options.maxConcurrent',
-      o.maxConcurrent,
-      defaultConcurrency,
-    ),
-    signal: signalOption('WorkerPool.map options.signal', o.signal),
-    timeout: timeoutOption('WorkerPool.map options.timeout', o.timeout),
-    stopOnError: booleanOption('WorkerPool.map options.stopOnError', o.stopOnError, true),
-    onError: functionOption('WorkerPool.map options.onError', o.onError),
   };
 }
 

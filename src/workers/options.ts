@@ -43,6 +43,12 @@ export const WORKER_POOL_DEFAULTS = {
   idleTimeout: 30_000,
   taskTimeout: Number.POSITIVE_INFINITY,
   maxQueue: Number.POSITIVE_INFINITY,
+  /**
+   * `WorkerPool.map`'s default `maxConcurrent` is this many items per thread (`maxThreads`): each thread has a
+   * next item waiting in the pool while it runs one, and a long or endless input is pulled a few items at a
+   * time.
+   */
+  mapItemsPerThread: 2,
 } as const;
 
 /** The checked options of one pool. @internal */

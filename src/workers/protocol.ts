@@ -45,6 +45,11 @@ export interface TaskMessage {
   source?: string | undefined;
   /** The task's argument (`exec`: the array of arguments). */
   arg: unknown;
+  /**
+   * Ids of exec functions the pool has forgotten (see FunctionCache.ts): the thread drops its compiled copies
+   * when this task's turn comes, after every task sent before it.
+   */
+  forget?: number[] | undefined;
 }
 
 /** What the host posts: one task, or several in order. */

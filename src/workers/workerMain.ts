@@ -154,6 +154,8 @@ function post(
 }
 
 async function runOne(t: TaskMessage): Promise<void> {
+  // Every task sent before this one has run (or was skipped): the forgotten functions can go.
+  if (t.forget !== undefined) for (const id of t.forget) compiled.delete(id);
   const slot = t.seq % SLOT_COUNT;
   // Claim the task; the host may have cancelled it since it was sent (see protocol.ts).
   if (Atomics.compareExchange(slots, slot, t.seq, -t.seq) !== t.seq) return;

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
+import type { MapProgress } from 'ferris';
 import { PoolClosedError, QueueFullError, WorkerPool } from 'ferris/workers';
 import { describe, expect, it } from 'vitest';
 import { MISSING, TASKS_URL } from './fixtures/paths.js';
@@ -174,6 +175,59 @@ describe('WorkerPool.map', () => {
       .catch((e: unknown) => e);
     expect(all).toBeInstanceOf(AggregateError);
     expect((all as AggregateError).errors.map((e: Error) => e.message)).toEqual(['x', 'y']);
+  });
+
+  it('reports progress through onProgress as items settle, with the total once known', async () => {
+    await using pool = new WorkerPool({ filename: TASKS, maxThreads: 2 });
+    const heard: MapProgress[] = [];
+    const results = await pool.map('increment', [1, 2, 3, 4], { onProgress: (p) => heard.push(p) });
+    expect(results).toEqual([2, 3, 4, 5]);
+    expect(heard.map((p) => p.done)).toEqual([1, 2, 3, 4]);
+    expect(heard.at(-1)).toEqual({ done: 4, failed: 0, total: 4 });
+
+    const failures: MapProgress[] = [];
+    await pool
+      .map('fail', [{ message: 'x' }], { stopOnError: false, onProgress: (p) => failures.push(p) })
+      .catch(() => undefined);
+    expect(failures).toEqual([{ done: 1, failed: 1, total: 1 }]);
+  });
+
+  it('an error thrown by onProgress rejects the map with that error', async () => {
+    await using pool = new WorkerPool({ filename: TASKS, maxThreads: 1 });
+    const oops = new Error('progress bar broke');
+    await expect(
+      pool.map('increment', [1, 2], {
+        onProgress: () => {
+          throw oops;
+        },
+      }),
+    ).rejects.toBe(oops);
+  });
+
+  it('holds at most twice maxThreads items in the pool by default', async () => {
+    await using pool = new WorkerPool({ filename: TASKS, maxThreads: 2 });
+    let peak = 0;
+    function* items() {
+      for (let i = 0; i < 40; i++) {
+        const s = pool.stats();
+        peak = Math.max(peak, s.queued + s.running);
+        yield i;
+      }
+    }
+    await pool.map('increment', items());
+    // Pulled while the other items are in the pool: at most 2 x 2 - 1 others are there.
+    expect(peak).toBe(3);
+  });
+
+  it('refuses a clock of its own and bad options, naming them', async () => {
+    await using pool = new WorkerPool({ filename: TASKS, maxThreads: 1 });
+    expect(() => pool.map('increment', [1], { clock: {} } as never)).toThrow(/options\.clock/);
+    expect(() => pool.map('increment', [1], { onProgress: 1 as never })).toThrow(
+      /WorkerPool\.map options\.onProgress/,
+    );
+    expect(() => pool.map('increment', [1], { maxConcurrent: 0 })).toThrow(
+      /WorkerPool\.map options\.maxConcurrent/,
+    );
   });
 
   it('rejects with signal.reason when its signal aborts', async () => {

@@ -1,13 +1,28 @@
 import { threadId } from 'node:worker_threads';
 import { TimeoutError, WorkerPool } from 'ferris/workers';
 import { describe, expect, it } from 'vitest';
-import { flags, TASKS, trackThreads, untilChanged } from './threads.js';
+import { EXEC_CACHE_SIZE } from '../../src/workers/FunctionCache.js';
+import { flags, open, TASKS, trackThreads, untilChanged } from './threads.js';
 
 trackThreads();
 
 function fib(n: number): number {
   return n < 2 ? n : fib(n - 1) + fib(n - 2);
 }
+
+/**
+ * Counts its own calls on itself: each compiled copy in a thread starts again at 1, so the count shows
+ * whether the thread still had the function or compiled it anew.
+ */
+function counter(): number {
+  const self = counter as unknown as { calls?: number };
+  self.calls = (self.calls ?? 0) + 1;
+  return self.calls;
+}
+
+/** `n` distinct functions (each its own source), each returning its index. */
+const others = (from: number, n: number): ((...args: unknown[]) => unknown)[] =>
+  Array.from({ length: n }, (_, i) => new Function(`return ${from + i};`) as () => number);
 
 describe('WorkerPool.exec', () => {
   it('runs a self-contained function with its arguments on another thread, without a task module', async () => {
@@ -17,6 +32,43 @@ describe('WorkerPool.exec', () => {
     expect(await pool.exec(async (s: string) => s.toUpperCase(), ['abc'])).toBe('ABC');
     const id = await pool.exec(() => process.getBuiltinModule('node:worker_threads').threadId);
     expect(id).not.toBe(threadId);
+  });
+
+  it(`remembers the last ${EXEC_CACHE_SIZE} functions, forgetting the least recently used first`, async () => {
+    await using pool = new WorkerPool({ maxThreads: 1 });
+    const runAll = async (fns: ((...args: unknown[]) => unknown)[]) => {
+      for (const fn of fns) await pool.exec(fn);
+    };
+    expect(await pool.exec(counter)).toBe(1);
+    expect(await pool.exec(counter)).toBe(2); // the thread kept its compiled copy
+    await runAll(others(0, EXEC_CACHE_SIZE - 1)); // the cache is full, counter the oldest
+    expect(await pool.exec(counter)).toBe(3); // used again: now the most recent
+    await runAll(others(1000, 1)); // pushes out the oldest, which is no longer counter
+    expect(await pool.exec(counter)).toBe(4);
+    await runAll(others(2000, EXEC_CACHE_SIZE)); // counter is pushed out, here and in the thread
+    expect(await pool.exec(counter)).toBe(1); // sent again and compiled anew: the same function, a fresh copy
+    // Functions forgotten along the way still run, compiled again.
+    expect(await Promise.all(others(0, 3).map((fn) => pool.exec(fn)))).toEqual([0, 1, 2]);
+  });
+
+  it('a queued call whose function was forgotten meanwhile still runs it', async () => {
+    await using pool = new WorkerPool({ filename: TASKS, maxThreads: 1 });
+    const flag = flags();
+    const blocker = pool.run('gate', { flag, value: 'done' });
+    let calls: Promise<unknown>[] = [];
+    try {
+      await untilChanged(flag, 0, 0);
+      const first = pool.exec(counter);
+      const rest = others(0, EXEC_CACHE_SIZE).map((fn) => pool.exec(fn)); // forget counter while it waits
+      calls = [first, ...rest];
+    } finally {
+      open(flag);
+    }
+    expect(await blocker).toBe('done');
+    const results = await Promise.all(calls);
+    expect(results[0]).toBe(1);
+    expect(results.slice(1)).toEqual(Array.from({ length: EXEC_CACHE_SIZE }, (_, i) => i));
+    expect(await pool.exec(counter)).toBe(1);
   });
 
   it('rejects a closure over an outer variable with a ReferenceError naming that variable', async () => {
