@@ -1,5 +1,6 @@
 import { receiveMessageOnPort } from 'node:worker_threads';
 import { RingBuffer } from '../core/RingBuffer.js';
+import { BatchDepth } from './BatchDepth.js';
 import { EXEC_CACHE_SIZE, type ExecFunction, FunctionCache } from './FunctionCache.js';
 import type { PoolConfig } from './options.js';
 import { PoolThread } from './PoolThread.js';
@@ -8,22 +9,6 @@ import { type Outcome, PoolMetrics, type WorkerPoolStats } from './stats.js';
 import type { Task } from './Task.js';
 import { crashError } from './threadErrors.js';
 import { fromWire } from './wireErrors.js';
-
-/** Tasks one thread may hold at once (see #depth). */
-const MAX_DEPTH = 32;
-
-/** Milliseconds of work a thread may hold ahead (see #depth): a task at least this long is a long task. */
-const BATCH_MS = 1;
-
-/**
- * How the run-time estimate follows the threads' timings: a tenth of the way towards each new timing, but half
- * the way up towards a long task (BATCH_MS or more). One long task after many tiny ones ends batching at once
- * (long tasks must not wait behind each other on one thread while another could run them), while a tiny task
- * that was a little slow (a GC pause) barely moves it; it takes many short tasks in a row to start batching
- * again.
- */
-const ESTIMATE_UP = 0.5;
-const ESTIMATE_STEP = 0.1;
 
 /**
  * The inside of a `WorkerPool`: its queue, its threads, and how tasks move between them. The pool checks
@@ -46,8 +31,8 @@ export class Scheduler {
   #queued = 0;
   #running = 0;
   #live = 0;
-  /** Estimated run time of a task, ms (see ESTIMATE_UP); `undefined` until a task has run. */
-  #runEstimate: number | undefined = undefined;
+  /** How many tasks a thread may hold at once, from the run times seen so far. */
+  readonly #batch = new BatchDepth();
   #pumping = false;
 
   constructor(config: PoolConfig) {
@@ -111,17 +96,6 @@ export class Scheduler {
     return false;
   }
 
-  /**
-   * How many tasks one thread may hold: keep about 1 ms of work queued in each thread, so tiny tasks travel
-   * in batches (one message for many) while long ones (1 ms or more) go one at a time to whichever thread
-   * frees up first. Until a task has run, nothing is known: one at a time.
-   */
-  #depth(): number {
-    const estimate = this.#runEstimate;
-    if (estimate === undefined) return 1;
-    return Math.max(1, Math.min(MAX_DEPTH, Math.floor(BATCH_MS / Math.max(estimate, BATCH_MS / MAX_DEPTH))));
-  }
-
   #pickThread(depth: number): PoolThread | undefined {
     let best: PoolThread | undefined;
     for (const t of this.#threads) {
@@ -138,7 +112,7 @@ export class Scheduler {
     if (this.#pumping) return;
     this.#pumping = true;
     try {
-      const depth = this.#depth();
+      const depth = this.#batch.depth();
       while (this.#queued > 0) {
         const thread = this.#pickThread(depth);
         if (thread === undefined) break;
@@ -212,12 +186,7 @@ export class Scheduler {
     if (task === undefined) return;
     thread.ran = true;
     this.#metrics.ran(runMs);
-    const estimate = this.#runEstimate;
-    this.#runEstimate =
-      estimate === undefined
-        ? runMs
-        : estimate +
-          (runMs - estimate) * (runMs >= BATCH_MS && runMs > estimate ? ESTIMATE_UP : ESTIMATE_STEP);
+    this.#batch.ran(runMs);
     if (task.state === 'done') return; // aborted after it started; the result is dropped
     this.#metrics.waited(task.calledAt, runMs);
     if (kind === OK) this.#settle(task, true, value, 'completed');
