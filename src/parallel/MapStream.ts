@@ -24,6 +24,8 @@ export interface MapStreamConfig {
 /** Nothing (no result to take, no error to hand out): the ordered results' own empty mark. */
 const NONE: typeof OrderedResults.EMPTY = OrderedResults.EMPTY;
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
+/** What a read of the stream gets. */
+type Read<R> = IteratorResult<R, undefined>;
 
 /**
  * The iterator behind `asyncParallelMapStream`: the result side of a stream, on top of its source side, the
@@ -31,11 +33,9 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
  * results wait in `#byIndex` (ordered) or `#inOrder` (completion order) until a reader takes them, and readers
  * that come first wait in `#readers`.
  *
- * An ordered stream over an async generator has a faster way: the item a read asks for is usually running
- * already (the pump pulls one ahead), so the read is that item's own `then` promise (see {@link #takeRunning}).
- * Per item that leaves one promise for the pull and one for the item. Measured on Node 20, this is what
- * brought the stream from about 2.2x to about 1.35x the hand-written bounded pipeline (CPU time;
- * docs/performance.md has the figures).
+ * When the item a read asks for is running (the pump pulls an async generator one ahead), the read is that
+ * item's own `then` promise ({@link #takeRunning}): one promise per item for the pull, one for the item. This
+ * took the stream from about 2.2x to 1.35x the hand-written bounded pipeline (docs/performance.md, Streams).
  *
  * Its life is the maps' {@link RunLife}: it holds the pump and every running item, stops on the first error,
  * an abort or `return()` (the items' signal aborts and unread results are dropped), and settles once they all
@@ -53,18 +53,18 @@ export class MapStream<T, R> extends StreamPump<T, R> implements AsyncIterableIt
    * Ordered streams with a finite `buffer`: the `then` promise of each running item by index (a ring of the
    * ordered results' size), which a read of that index may take as its own (see {@link #takeRunning}).
    */
-  readonly #runningByIndex: (Promise<IteratorResult<R, undefined> | undefined> | undefined)[] | undefined;
+  readonly #runningByIndex: (Promise<Read<R> | undefined> | undefined)[] | undefined;
   readonly #runningMask: number = 0;
   /** The index whose `then` promise a read took, until that item settles (-1: none). */
   #held = -1;
   readonly #byIndex: OrderedResults<R> | undefined;
   readonly #inOrder: RingBuffer<R> | undefined;
-  readonly #readers = new Readers<IteratorResult<R, undefined>>();
+  readonly #readers = new Readers<Read<R>>();
   /** The run is over: only unread results, then `done` or `#error`, are left to hand out. */
   #ended = false;
   /** The error to hand to the next reader once the stream ended (NONE: none). */
   #error: unknown = NONE;
-  #returning: Promise<IteratorResult<R, undefined>> | undefined = undefined;
+  #returning: Promise<Read<R>> | undefined = undefined;
   #returned: ((closeError: unknown) => void) | undefined = undefined;
   /** The caller's context (SPEC §2.9): the source is pulled and `fn` runs in it, wherever `next()` is called. */
   readonly #context: Context = captureContext();
@@ -87,7 +87,7 @@ export class MapStream<T, R> extends StreamPump<T, R> implements AsyncIterableIt
   }
 
   /** The next result; starts the work on the first call. Rejects with the error that ended the stream, once. */
-  next(): Promise<IteratorResult<R, undefined>> {
+  next(): Promise<Read<R>> {
     if (this.life === undefined && !this.#ended) runInContext(this.#context, () => this.#open(), undefined);
     const value = this.#take();
     if (value !== NONE) {
@@ -109,7 +109,7 @@ export class MapStream<T, R> extends StreamPump<T, R> implements AsyncIterableIt
    * When the next item to read is running and no other read waits, the read can be that item's own `then`
    * promise (its handlers hand back the result, see {@link #fulfilledHeld}): no promise of the read's own.
    */
-  #takeRunning(): Promise<IteratorResult<R, undefined>> | undefined {
+  #takeRunning(): Promise<Read<R>> | undefined {
     const running = this.#runningByIndex;
     if (running === undefined || this.#held !== -1 || this.#readers.size > 0) return undefined;
     const slot = this.#yieldIndex & this.#runningMask;
@@ -118,7 +118,7 @@ export class MapStream<T, R> extends StreamPump<T, R> implements AsyncIterableIt
     running[slot] = undefined;
     this.#held = this.#yieldIndex++;
     // A held item's handlers always return a result or a promise of one (undefined only when not held).
-    return promise as Promise<IteratorResult<R, undefined>>;
+    return promise as Promise<Read<R>>;
   }
 
   /**
@@ -127,7 +127,7 @@ export class MapStream<T, R> extends StreamPump<T, R> implements AsyncIterableIt
    * error of the source's `return()`, if it throws. A pull of the source still pending is not waited for (it
    * may never settle): the source's `return()` is asked for at once and runs once that pull settles.
    */
-  return(): Promise<IteratorResult<R, undefined>> {
+  return(): Promise<Read<R>> {
     if (this.#returning !== undefined) return this.#returning;
     const life = this.life;
     if (life === undefined || this.#ended) {
@@ -135,7 +135,7 @@ export class MapStream<T, R> extends StreamPump<T, R> implements AsyncIterableIt
       this.#returning = Promise.resolve(DONE);
       return this.#returning;
     }
-    this.#returning = new Promise<IteratorResult<R, undefined>>((resolve, reject) => {
+    this.#returning = new Promise<Read<R>>((resolve, reject) => {
       this.#returned = (closeError) => (closeError === NONE ? resolve(DONE) : reject(closeError));
     });
     life.stop(NONE, new CancelledError('Cancelled because the consumer of the stream stopped reading.'));
@@ -171,15 +171,9 @@ export class MapStream<T, R> extends StreamPump<T, R> implements AsyncIterableIt
       },
       onSettle: (outcome) => this.#settled(outcome),
     });
-    const outcomes = new MapOutcomes(
-      {
-        name: 'asyncParallelMapStream',
-        stopOnError: true,
-        onError: undefined,
-        onProgress: this.#config.onProgress,
-      },
-      life,
-    );
+    const { onProgress } = this.#config;
+    const rules = { name: 'asyncParallelMapStream', stopOnError: true, onError: undefined, onProgress };
+    const outcomes = new MapOutcomes<T>(rules, life);
     if (Array.isArray(this.#items)) outcomes.setTotal(this.#items.length);
     this.openPump(source, life, outcomes);
     life.release(); // the starter
@@ -202,16 +196,15 @@ export class MapStream<T, R> extends StreamPump<T, R> implements AsyncIterableIt
   }
 
   /**
-   * Watches a pulled item of an ordered stream through its `then` promise, which a read may take while it
-   * runs: the one closure per item (it knows the item's index). When a read already waits for this very item,
-   * handlers bound once serve it instead.
+   * An ordered stream watches a running item through its `then` promise, which a read may take (the item's one
+   * closure); when a read already waits for this very item, handlers bound once serve it instead.
    */
   protected watchPulled(out: R | PromiseLike<R>, index: number): void {
     const running = this.#runningByIndex;
     if (out instanceof Promise && running !== undefined) {
       if (index === this.#yieldIndex && this.#readers.size > 0) {
         this.#headIndex = index;
-        out.then(this.#fulfilledHead, this.#rejected);
+        out.then(this.#fulfilledHead, this.failed);
       } else
         running[index & this.#runningMask] = out.then(
           (value: R) => this.#fulfilledHeld(index, value),
@@ -220,10 +213,7 @@ export class MapStream<T, R> extends StreamPump<T, R> implements AsyncIterableIt
     } else this.watch(out, index);
   }
 
-  /**
-   * Waits for what `fn` returned for item `index`, or takes a plain value at once. A thenable gets one pair of
-   * handlers: the ordered stream's fulfilment handler is the one closure per item, every other is bound once.
-   */
+  /** A thenable gets one pair of handlers (in an ordered stream, the fulfilment one is the item's closure). */
   protected watch(out: R | PromiseLike<R>, index: number): void {
     const byIndex = this.#byIndex;
     let promise: PromiseLike<R>;
@@ -235,12 +225,8 @@ export class MapStream<T, R> extends StreamPump<T, R> implements AsyncIterableIt
       else this.#fulfilledUnordered(out);
       return;
     }
-    if (byIndex !== undefined) promise.then((value) => this.#fulfilled(index, value), this.#rejected);
-    else promise.then(this.#fulfilledUnordered, this.#rejected);
-  }
-
-  protected failed(error: unknown): void {
-    this.#rejected(error);
+    if (byIndex !== undefined) promise.then((value) => this.#fulfilled(index, value), this.failed);
+    else promise.then(this.#fulfilledUnordered, this.failed);
   }
 
   /** An item of an ordered stream fulfilled: its result waits for its turn. */
@@ -260,9 +246,8 @@ export class MapStream<T, R> extends StreamPump<T, R> implements AsyncIterableIt
   }
 
   /**
-   * The head item fulfilled: the one started while its index was the next to read. At most one is in flight
-   * (another item gets that role only once the reader moved past this one, which it cannot do before this one
-   * settled), so its index waits in a field.
+   * The head item (started while its index was the next to read) fulfilled. Another takes that role only once
+   * the reader moved past this one, after it settled: one at a time, so its index waits in a field.
    */
   readonly #fulfilledHead = (value: R): void => {
     this.#fulfilled(this.#headIndex, value);
@@ -273,10 +258,7 @@ export class MapStream<T, R> extends StreamPump<T, R> implements AsyncIterableIt
    * (see {@link #takeRunning}), and then what this returns is the read's result: the value, or, once the stream
    * stopped, the stream's end (a read at the front of the line, settled when the stream ends).
    */
-  #fulfilledHeld(
-    index: number,
-    value: R,
-  ): IteratorResult<R, undefined> | Promise<IteratorResult<R, undefined>> | undefined {
+  #fulfilledHeld(index: number, value: R): Read<R> | Promise<Read<R>> | undefined {
     this.#runningByIndex![index & this.#runningMask] = undefined;
     if (this.#held !== index) {
       this.#fulfilled(index, value);
@@ -293,15 +275,15 @@ export class MapStream<T, R> extends StreamPump<T, R> implements AsyncIterableIt
   }
 
   /** An item of an ordered stream failed, observed through its `then` promise (see {@link #fulfilledHeld}). */
-  #rejectedHeld(index: number, error: unknown): Promise<IteratorResult<R, undefined>> | undefined {
+  #rejectedHeld(index: number, error: unknown): Promise<Read<R>> | undefined {
     this.#runningByIndex![index & this.#runningMask] = undefined;
-    let result: Promise<IteratorResult<R, undefined>> | undefined;
+    let result: Promise<Read<R>> | undefined;
     if (this.#held === index) {
       this.#held = -1;
       // Registered before the failure is counted: counting it may end the stream, which settles this read.
       result = this.#readers.waitFirst();
     }
-    this.#rejected(error);
+    this.failed(error);
     return result;
   }
 
@@ -316,10 +298,10 @@ export class MapStream<T, R> extends StreamPump<T, R> implements AsyncIterableIt
   };
 
   /**
-   * An item failed. The stream has no `onError`, the only reader of the item and its index in
-   * `MapOutcomes.fail`, so this handler is shared by every item and passes neither.
+   * An item failed (or its `fn` threw). The stream has no `onError`, the only reader of the item and its index
+   * in `MapOutcomes.fail`, so this handler is shared by every item and passes neither.
    */
-  readonly #rejected = (error: unknown): void => {
+  protected readonly failed = (error: unknown): void => {
     const life = this.life!;
     this.running--;
     this.outcomes!.fail(error, undefined as T, -1);

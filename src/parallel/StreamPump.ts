@@ -9,7 +9,7 @@ type PumpState = 'busy' | 'waiting' | 'pulling' | 'done' | 'detached';
 
 /**
  * The source side of a stream: the pump that pulls the source while there is room and calls `fn` on each item.
- * What becomes of an item once `fn` returned (its result, its read) is the result side's, {@link MapStream},
+ * What becomes of an item once `fn` returned (its result, its read) is up to the result side, `MapStream`,
  * which extends this class: it says how many results wait unread ({@link unread}) and watches what `fn`
  * returned ({@link watch}, {@link watchPulled}, {@link failed}). One class on top of the other rather than two
  * objects, so the hot path reads and calls on one object, as it did in one file.
@@ -21,7 +21,8 @@ type PumpState = 'busy' | 'waiting' | 'pulling' | 'done' | 'detached';
  * already. Per item that leaves one promise for the pull, with its handlers bound once.
  *
  * Capacity (the backpressure): an item starts only while `running < maxConcurrent` and
- * `running + unread < buffer`; a pending pull counts as the item it will start.
+ * `running + unread < buffer` (a pending pull counts as the item it will start), so even if every running item
+ * finished at once, no more than `buffer` results would wait unread: memory is O(maxConcurrent + buffer).
  * @internal
  */
 export abstract class StreamPump<T, R> {
@@ -61,8 +62,8 @@ export abstract class StreamPump<T, R> {
   protected abstract watch(out: R | PromiseLike<R>, index: number): void;
   /** Watches what `fn` returned for item `index` of an async source: a read may take it while it runs. */
   protected abstract watchPulled(out: R | PromiseLike<R>, index: number): void;
-  /** Item `index`'s `fn` threw synchronously. */
-  protected abstract failed(error: unknown): void;
+  /** An item failed: here, its `fn` threw synchronously. */
+  protected abstract readonly failed: (error: unknown) => void;
 
   /** Starts the pump on `source` for `life`, which holds it until it ends. Runs in the caller's context. */
   protected openPump(source: Puller<T>, life: RunLife, outcomes: MapOutcomes<T>): void {
