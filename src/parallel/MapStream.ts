@@ -1,5 +1,5 @@
 import type { Clock } from '../core/Clock.js';
-import { type Context, callInContext, captureContext, runInContext } from '../core/context.js';
+import { type Context, captureContext, runInContext } from '../core/context.js';
 import { CancelledError } from '../core/errors.js';
 import { RingBuffer } from '../core/RingBuffer.js';
 import { RunLife, type RunOutcome } from '../core/RunLife.js';
@@ -9,6 +9,7 @@ import { MapOutcomes } from './MapOutcomes.js';
 import { OrderedResults } from './OrderedResults.js';
 import { Puller } from './pull.js';
 import { Readers } from './Readers.js';
+import { StreamPump } from './StreamPump.js';
 
 /** The checked options of one stream. @internal */
 export interface MapStreamConfig {
@@ -23,26 +24,18 @@ export interface MapStreamConfig {
 /** Nothing (no result to take, no error to hand out): the ordered results' own empty mark. */
 const NONE: typeof OrderedResults.EMPTY = OrderedResults.EMPTY;
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
-
-/** Where the pump stands; 'detached' once a stop left it behind in a `next()` that does not settle. */
-type PumpState = 'busy' | 'waiting' | 'pulling' | 'done' | 'detached';
+/** What a read of the stream gets. */
+type Read<R> = IteratorResult<R, undefined>;
 
 /**
- * The iterator behind `asyncParallelMapStream`. A pump pulls the source whenever there is capacity and starts
- * `fn` on each item; finished results wait in `#byIndex` (ordered) or `#inOrder` (completion order) until a
- * reader takes them, and readers that come first wait in `#readers`.
+ * The iterator behind `asyncParallelMapStream`: the result side of a stream, on top of its source side, the
+ * {@link StreamPump} that pulls the source while there is capacity and starts `fn` on each item. Finished
+ * results wait in `#byIndex` (ordered) or `#inOrder` (completion order) until a reader takes them, and readers
+ * that come first wait in `#readers`.
  *
- * The pump is not an async function: it is a state (`#pump`) and handlers bound once. It pulls and starts
- * while there is capacity, then returns; a pull's handler starts the item and pulls again, and a full stream
- * ('waiting') is resumed by whatever frees room, an item settling or a read. An async generator is pulled one
- * item ahead, so the item a read asks for is usually running already, and the read is that item's own `then`
- * promise (see {@link #takeRunning}). Per item that leaves one promise for the pull and one for the item.
- * Measured on Node 20, this is what brought the stream from about 2.2x to about 1.35x the hand-written
- * bounded pipeline (CPU time; docs/performance.md has the figures).
- *
- * Capacity (the backpressure): an item starts only while `running < maxConcurrent` and
- * `running + unread < buffer`, so even if every running item finished at once, no more than `buffer` results
- * would wait unread. Memory is O(maxConcurrent + buffer), whatever the length of the source.
+ * When the item a read asks for is running (the pump pulls an async generator one ahead), the read is that
+ * item's own `then` promise ({@link #takeRunning}): one promise per item for the pull, one for the item. This
+ * took the stream from about 2.2x to 1.35x the hand-written bounded pipeline (docs/performance.md, Streams).
  *
  * Its life is the maps' {@link RunLife}: it holds the pump and every running item, stops on the first error,
  * an abort or `return()` (the items' signal aborts and unread results are dropped), and settles once they all
@@ -50,59 +43,36 @@ type PumpState = 'busy' | 'waiting' | 'pulling' | 'done' | 'detached';
  * the error that stopped it, once.
  * @internal
  */
-export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
-  readonly #fn: ItemWork<T, R>;
+export class MapStream<T, R> extends StreamPump<T, R> implements AsyncIterableIterator<R, undefined> {
   readonly #items: Source<T>;
   readonly #config: MapStreamConfig;
-  readonly #maxConcurrent: number;
-  readonly #buffer: number;
-  #life: RunLife | undefined = undefined;
-  #outcomes: MapOutcomes<T> | undefined = undefined;
-  #source: Puller<T> | undefined = undefined;
-  #pump: PumpState = 'busy';
-  /** The items' signal, read once from the life. */
-  #signal: AbortSignal | undefined = undefined;
-  /** Whether `onProgress` listens (the outcomes' `tracking`, read once). */
-  #tracking = false;
-  #running = 0;
-  /** The life stopped (its first stop): nothing new starts, results are dropped. */
-  #stopped = false;
-  #nextIndex = 0;
   #yieldIndex = 0;
   /** The index of the head item in flight (see {@link #fulfilledHead}). */
   #headIndex = -1;
-  /** Pulls of the source not settled yet (up to `#ahead`). */
-  #pulls = 0;
-  /** How many pulls may be pending at once: 2 for an async generator (its calls queue), else 1. */
-  #ahead = 1;
-  /** An async pull said `done`; the pump ends once the other pending pull settled too. */
-  #sourceEnded = false;
   /**
    * Ordered streams with a finite `buffer`: the `then` promise of each running item by index (a ring of the
    * ordered results' size), which a read of that index may take as its own (see {@link #takeRunning}).
    */
-  readonly #runningByIndex: (Promise<IteratorResult<R, undefined> | undefined> | undefined)[] | undefined;
+  readonly #runningByIndex: (Promise<Read<R> | undefined> | undefined)[] | undefined;
   readonly #runningMask: number = 0;
   /** The index whose `then` promise a read took, until that item settles (-1: none). */
   #held = -1;
   readonly #byIndex: OrderedResults<R> | undefined;
   readonly #inOrder: RingBuffer<R> | undefined;
-  readonly #readers = new Readers<IteratorResult<R, undefined>>();
+  readonly #readers = new Readers<Read<R>>();
   /** The run is over: only unread results, then `done` or `#error`, are left to hand out. */
   #ended = false;
   /** The error to hand to the next reader once the stream ended (NONE: none). */
   #error: unknown = NONE;
-  #returning: Promise<IteratorResult<R, undefined>> | undefined = undefined;
+  #returning: Promise<Read<R>> | undefined = undefined;
   #returned: ((closeError: unknown) => void) | undefined = undefined;
   /** The caller's context (SPEC §2.9): the source is pulled and `fn` runs in it, wherever `next()` is called. */
   readonly #context: Context = captureContext();
 
   constructor(fn: ItemWork<T, R>, items: Source<T>, config: MapStreamConfig) {
-    this.#fn = fn;
+    super(fn, config.maxConcurrent, config.buffer);
     this.#items = items;
     this.#config = config;
-    this.#maxConcurrent = config.maxConcurrent;
-    this.#buffer = config.buffer;
     if (config.ordered) {
       this.#byIndex = new OrderedResults(config.buffer);
       if (Number.isFinite(config.buffer)) {
@@ -117,11 +87,11 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
   }
 
   /** The next result; starts the work on the first call. Rejects with the error that ended the stream, once. */
-  next(): Promise<IteratorResult<R, undefined>> {
-    if (this.#life === undefined && !this.#ended) runInContext(this.#context, () => this.#open(), undefined);
+  next(): Promise<Read<R>> {
+    if (this.life === undefined && !this.#ended) runInContext(this.#context, () => this.#open(), undefined);
     const value = this.#take();
     if (value !== NONE) {
-      this.#resume();
+      this.resumePumpIn(this.#context);
       return Promise.resolve({ done: false, value });
     }
     if (this.#ended) {
@@ -139,7 +109,7 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
    * When the next item to read is running and no other read waits, the read can be that item's own `then`
    * promise (its handlers hand back the result, see {@link #fulfilledHeld}): no promise of the read's own.
    */
-  #takeRunning(): Promise<IteratorResult<R, undefined>> | undefined {
+  #takeRunning(): Promise<Read<R>> | undefined {
     const running = this.#runningByIndex;
     if (running === undefined || this.#held !== -1 || this.#readers.size > 0) return undefined;
     const slot = this.#yieldIndex & this.#runningMask;
@@ -148,7 +118,7 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
     running[slot] = undefined;
     this.#held = this.#yieldIndex++;
     // A held item's handlers always return a result or a promise of one (undefined only when not held).
-    return promise as Promise<IteratorResult<R, undefined>>;
+    return promise as Promise<Read<R>>;
   }
 
   /**
@@ -157,15 +127,15 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
    * error of the source's `return()`, if it throws. A pull of the source still pending is not waited for (it
    * may never settle): the source's `return()` is asked for at once and runs once that pull settles.
    */
-  return(): Promise<IteratorResult<R, undefined>> {
+  return(): Promise<Read<R>> {
     if (this.#returning !== undefined) return this.#returning;
-    const life = this.#life;
+    const life = this.life;
     if (life === undefined || this.#ended) {
       this.#end();
       this.#returning = Promise.resolve(DONE);
       return this.#returning;
     }
-    this.#returning = new Promise<IteratorResult<R, undefined>>((resolve, reject) => {
+    this.#returning = new Promise<Read<R>>((resolve, reject) => {
       this.#returned = (closeError) => (closeError === NONE ? resolve(DONE) : reject(closeError));
     });
     life.stop(NONE, new CancelledError('Cancelled because the consumer of the stream stopped reading.'));
@@ -183,8 +153,9 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
       this.#end(signal.reason);
       return;
     }
+    let source: Puller<T>;
     try {
-      this.#source = new Puller(this.#items);
+      source = new Puller(this.#items);
     } catch (error) {
       this.#end(error);
       return;
@@ -193,49 +164,23 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
       signal,
       clock: this.#config.clock,
       onStop: () => {
-        this.#stopped = true;
         this.#byIndex?.clear();
         this.#inOrder?.clear();
-        if (this.#pump === 'waiting') {
-          this.#pump = 'done';
-          life.release();
-        } else if (this.#pump === 'pulling') {
-          // A pending next() of the source cannot be cancelled: do not wait for it.
-          this.#pump = 'detached';
-          life.release();
-        }
+        this.stopPump();
         // A read that took a running item's promise gets the stream's end, not a result, once it settles.
       },
       onSettle: (outcome) => this.#settled(outcome),
     });
-    this.#life = life;
-    this.#outcomes = new MapOutcomes(
-      {
-        name: 'asyncParallelMapStream',
-        stopOnError: true,
-        onError: undefined,
-        onProgress: this.#config.onProgress,
-      },
-      life,
-    );
-    if (Array.isArray(this.#items)) this.#outcomes.setTotal(this.#items.length);
-    this.#tracking = this.#outcomes.tracking;
-    this.#signal = life.signal;
-    if (this.#source.queues) this.#ahead = 2;
-    life.closeWith(this.#source);
-    life.hold(); // the pump
-    this.#pumpLoop();
+    const { onProgress } = this.#config;
+    const rules = { name: 'asyncParallelMapStream', stopOnError: true, onError: undefined, onProgress };
+    const outcomes = new MapOutcomes<T>(rules, life);
+    if (Array.isArray(this.#items)) outcomes.setTotal(this.#items.length);
+    this.openPump(source, life, outcomes);
     life.release(); // the starter
   }
 
-  #unread(): number {
+  protected unread(): number {
     return this.#byIndex !== undefined ? this.#byIndex.size : this.#inOrder!.size;
-  }
-
-  /** Room for one more item: a pending pull counts as the item it will start. */
-  #hasCapacity(): boolean {
-    const busy = this.#running + this.#pulls;
-    return busy < this.#maxConcurrent && busy + this.#unread() < this.#buffer;
   }
 
   /** Removes and returns the next deliverable result, or NONE. */
@@ -251,159 +196,25 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
   }
 
   /**
-   * Pulls the source and starts items while there is room, then returns: with no capacity it is 'waiting'
-   * (a settling item or a read resumes it, see {@link #check}); with pulls of an async source pending it is
-   * 'pulling', and {@link #pulled} carries on. An async generator is pulled once ahead (its `next()` calls
-   * queue), so that the next item is usually running by the time the reader asks for it. No promise or closure
-   * of its own per item: the pull's handlers are bound once. Runs in the caller's context: entered from `#open`
-   * (inside it), from a pull's or an item's handler (registered inside it), or through {@link #resume}.
+   * An ordered stream watches a running item through its `then` promise, which a read may take (the item's one
+   * closure); when a read already waits for this very item, handlers bound once serve it instead.
    */
-  #pumpLoop(): void {
-    const source = this.#source!;
-    this.#pump = 'busy';
-    while (!this.#stopped && this.#hasCapacity()) {
-      if (source.async) {
-        if (this.#pulls === this.#ahead || this.#sourceEnded) break;
-        if (!this.#startPull()) return;
-        continue;
-      }
-      let r: IteratorResult<T>;
-      try {
-        r = source.nextSync();
-      } catch (error) {
-        this.#outcomes!.sourceFailed(error);
-        this.#pumpEnds();
-        return;
-      }
-      if (r.done) {
-        this.#outcomes!.setTotal(this.#nextIndex);
-        this.#pumpEnds();
-        return;
-      }
-      this.#start(r.value);
-    }
-    this.#pumpRests();
-  }
-
-  /** Asks the async source for one more item; false if that threw (the stream then stopped, the pump ended). */
-  #startPull(): boolean {
-    const source = this.#source!;
-    let next: IteratorResult<T> | PromiseLike<IteratorResult<T>>;
-    try {
-      next = source.startPull();
-    } catch (error) {
-      source.pulling = this.#pulls > 0;
-      this.#outcomes!.sourceFailed(error);
-      this.#pumpEnds();
-      return false;
-    }
-    this.#pulls++;
-    // A native promise (what async generators return) takes the handlers directly: one promise less.
-    (next instanceof Promise ? next : Promise.resolve(next)).then(this.#pulled, this.#pullFailed);
-    return true;
-  }
-
-  /** The pump stops for now: stopped (it ends), pulls pending ('pulling'), or no room ('waiting'). */
-  #pumpRests(): void {
-    if (this.#stopped || (this.#sourceEnded && this.#pulls === 0)) this.#pumpEnds();
-    else this.#pump = this.#pulls > 0 ? 'pulling' : 'waiting';
-  }
-
-  /** The pump is over (the source ended or threw, or the stream stopped): release its hold, once. */
-  #pumpEnds(): void {
-    this.#pump = this.#pulls > 0 ? 'detached' : 'done';
-    this.#life!.release();
-  }
-
-  /**
-   * An async pull fulfilled: start its item, then pull again while there is room (or end at the source's end).
-   * The hot path of a stream over an async source, so it does inline what `#start` does; measured on Node 20,
-   * splitting it into calls cost about 5% of a stream's throughput.
-   */
-  readonly #pulled = (r: IteratorResult<T>): void => {
-    const source = this.#source!;
-    source.pulling = --this.#pulls > 0;
-    if (this.#pump === 'detached') return; // stopped while pulling: the item is dropped
-    if (r === null || typeof r !== 'object') {
-      this.#sourceBroke(new TypeError(`The source's iterator result must be an object, got ${String(r)}.`));
-      return;
-    }
-    if (r.done) {
-      source.finished = true;
-      if (!this.#sourceEnded) {
-        this.#sourceEnded = true;
-        this.#outcomes!.setTotal(this.#nextIndex);
-      }
-      if (this.#pulls === 0) this.#pumpEnds();
-      return;
-    }
-    this.#pump = 'busy';
-    const life = this.#life!;
-    const index = this.#nextIndex++;
-    this.#running++;
-    life.hold();
-    let out: R | PromiseLike<R>;
-    try {
-      out = this.#fn(r.value, index, this.#signal!);
-    } catch (error) {
-      this.#rejected(error);
-      this.#pumpLoop();
-      return;
-    }
+  protected watchPulled(out: R | PromiseLike<R>, index: number): void {
     const running = this.#runningByIndex;
     if (out instanceof Promise && running !== undefined) {
       if (index === this.#yieldIndex && this.#readers.size > 0) {
-        // A read already waits for this very item: handlers bound once serve it, no closure needed.
         this.#headIndex = index;
-        out.then(this.#fulfilledHead, this.#rejected);
+        out.then(this.#fulfilledHead, this.failed);
       } else
         running[index & this.#runningMask] = out.then(
           (value: R) => this.#fulfilledHeld(index, value),
           (error: unknown) => this.#rejectedHeld(index, error),
         );
-    } else this.#settleWith(out, index);
-    this.#pumpLoop();
-  };
-
-  /** An async pull rejected: the source's error stops the stream. */
-  readonly #pullFailed = (error: unknown): void => {
-    this.#source!.pulling = --this.#pulls > 0;
-    if (this.#pump === 'detached') {
-      this.#source!.finished = true;
-      return;
-    }
-    this.#sourceBroke(error);
-  };
-
-  /** The source threw or broke its protocol: it is finished, and its error stops the stream. */
-  #sourceBroke(error: unknown): void {
-    this.#source!.finished = true;
-    this.#pump = 'busy'; // the stop below must not end the pump: it ends here, once
-    this.#outcomes!.sourceFailed(error);
-    this.#pumpEnds();
+    } else this.watch(out, index);
   }
 
-  /**
-   * Calls `fn` on the next item. A plain value (or a synchronous throw) settles the item at once; a thenable
-   * gets one pair of handlers: the ordered stream's fulfilment handler is the one closure per item (it knows
-   * the item's index), every other handler is bound once.
-   */
-  #start(item: T): void {
-    const index = this.#nextIndex++;
-    this.#running++;
-    this.#life!.hold();
-    let out: R | PromiseLike<R>;
-    try {
-      out = this.#fn(item, index, this.#signal!);
-    } catch (error) {
-      this.#rejected(error);
-      return;
-    }
-    this.#settleWith(out, index);
-  }
-
-  /** Waits for what `fn` returned for item `index`, or takes a plain value at once. */
-  #settleWith(out: R | PromiseLike<R>, index: number): void {
+  /** A thenable gets one pair of handlers (in an ordered stream, the fulfilment one is the item's closure). */
+  protected watch(out: R | PromiseLike<R>, index: number): void {
     const byIndex = this.#byIndex;
     let promise: PromiseLike<R>;
     // A native promise takes the handlers directly (one promise less); another thenable is adopted first.
@@ -414,16 +225,16 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
       else this.#fulfilledUnordered(out);
       return;
     }
-    if (byIndex !== undefined) promise.then((value) => this.#fulfilled(index, value), this.#rejected);
-    else promise.then(this.#fulfilledUnordered, this.#rejected);
+    if (byIndex !== undefined) promise.then((value) => this.#fulfilled(index, value), this.failed);
+    else promise.then(this.#fulfilledUnordered, this.failed);
   }
 
   /** An item of an ordered stream fulfilled: its result waits for its turn. */
   #fulfilled(index: number, value: R): void {
-    const life = this.#life!;
-    this.#running--;
-    if (this.#tracking) this.#outcomes!.succeeded();
-    if (!this.#stopped) {
+    const life = this.life!;
+    this.running--;
+    if (this.tracking) this.outcomes!.succeeded();
+    if (!this.stopped) {
       // A reader waits for exactly this result: hand it over without the round trip through #byIndex.
       if (index === this.#yieldIndex && this.#readers.size > 0) {
         this.#yieldIndex++;
@@ -435,9 +246,8 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
   }
 
   /**
-   * The head item fulfilled: the one started while its index was the next to read. At most one is in flight
-   * (another item gets that role only once the reader moved past this one, which it cannot do before this one
-   * settled), so its index waits in a field.
+   * The head item (started while its index was the next to read) fulfilled. Another takes that role only once
+   * the reader moved past this one, after it settled: one at a time, so its index waits in a field.
    */
   readonly #fulfilledHead = (value: R): void => {
     this.#fulfilled(this.#headIndex, value);
@@ -448,56 +258,53 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
    * (see {@link #takeRunning}), and then what this returns is the read's result: the value, or, once the stream
    * stopped, the stream's end (a read at the front of the line, settled when the stream ends).
    */
-  #fulfilledHeld(
-    index: number,
-    value: R,
-  ): IteratorResult<R, undefined> | Promise<IteratorResult<R, undefined>> | undefined {
+  #fulfilledHeld(index: number, value: R): Read<R> | Promise<Read<R>> | undefined {
     this.#runningByIndex![index & this.#runningMask] = undefined;
     if (this.#held !== index) {
       this.#fulfilled(index, value);
       return undefined;
     }
     this.#held = -1;
-    const life = this.#life!;
-    this.#running--;
-    if (this.#tracking) this.#outcomes!.succeeded();
-    const result = this.#stopped ? this.#readers.waitFirst() : { done: false as const, value };
+    const life = this.life!;
+    this.running--;
+    if (this.tracking) this.outcomes!.succeeded();
+    const result = this.stopped ? this.#readers.waitFirst() : { done: false as const, value };
     this.#check();
     life.release();
     return result;
   }
 
   /** An item of an ordered stream failed, observed through its `then` promise (see {@link #fulfilledHeld}). */
-  #rejectedHeld(index: number, error: unknown): Promise<IteratorResult<R, undefined>> | undefined {
+  #rejectedHeld(index: number, error: unknown): Promise<Read<R>> | undefined {
     this.#runningByIndex![index & this.#runningMask] = undefined;
-    let result: Promise<IteratorResult<R, undefined>> | undefined;
+    let result: Promise<Read<R>> | undefined;
     if (this.#held === index) {
       this.#held = -1;
       // Registered before the failure is counted: counting it may end the stream, which settles this read.
       result = this.#readers.waitFirst();
     }
-    this.#rejected(error);
+    this.failed(error);
     return result;
   }
 
   /** An item of an unordered stream fulfilled: its result is next in line. */
   readonly #fulfilledUnordered = (value: R): void => {
-    const life = this.#life!;
-    this.#running--;
-    if (this.#tracking) this.#outcomes!.succeeded();
-    if (!this.#stopped) this.#inOrder!.push(value);
+    const life = this.life!;
+    this.running--;
+    if (this.tracking) this.outcomes!.succeeded();
+    if (!this.stopped) this.#inOrder!.push(value);
     this.#check();
     life.release();
   };
 
   /**
-   * An item failed. The stream has no `onError`, the only reader of the item and its index in
-   * `MapOutcomes.fail`, so this handler is shared by every item and passes neither.
+   * An item failed (or its `fn` threw). The stream has no `onError`, the only reader of the item and its index
+   * in `MapOutcomes.fail`, so this handler is shared by every item and passes neither.
    */
-  readonly #rejected = (error: unknown): void => {
-    const life = this.#life!;
-    this.#running--;
-    this.#outcomes!.fail(error, undefined as T, -1);
+  protected readonly failed = (error: unknown): void => {
+    const life = this.life!;
+    this.running--;
+    this.outcomes!.fail(error, undefined as T, -1);
     this.#check();
     life.release();
   };
@@ -510,14 +317,7 @@ export class MapStream<T, R> implements AsyncIterableIterator<R, undefined> {
       if (value === NONE) break;
       readers.grant({ done: false, value });
     }
-    // A stop turns a waiting pump to 'done', so a waiting pump means the stream still runs.
-    if (this.#pump === 'waiting' && this.#hasCapacity()) this.#pumpLoop();
-  }
-
-  /** A read freed room: resume a waiting pump, in the caller's context (the reader may be anywhere). */
-  #resume(): void {
-    if (this.#pump === 'waiting' && this.#hasCapacity())
-      callInContext(this.#context, this.#pumpLoop, this, undefined);
+    this.resumePump();
   }
 
   /** Every started item settled and the source was closed: end the stream. */
