@@ -3,7 +3,7 @@ import type { Clock } from '../core/Clock.js';
 import { neverAborts } from '../core/signals.js';
 import type { MapLimiter } from '../core/types.js';
 import { clockOption, optionsBag, stringOption } from '../core/validate.js';
-import type { AsyncExecutor } from '../executor/AsyncExecutor.js';
+import { AsyncExecutor } from '../executor/AsyncExecutor.js';
 import type { ResourcePool } from '../pool/ResourcePool.js';
 import type { Queue } from '../queue/Queue.js';
 import { type ExecutorRecords, recordExecutor, type TaskEnd, type TaskLog } from './executorRecords.js';
@@ -197,6 +197,7 @@ export class Recorder {
     heard: () => this.#sinks.length > 0,
     // The task's own clock readings (its executor's clock: give the Recorder the same one).
     local: (clockMs) => (clockMs === undefined ? this.now() : round(clockMs - this.#origin)),
+    offset: (clockMs) => clockMs - this.#origin,
     queued: (label, scenario, at) => this.#newTask(label, scenario, at),
     started: (row, at) => this.#start(row, at),
     finished: (row, outcome, startedAt, at, error) => {
@@ -325,6 +326,19 @@ export class Recorder {
    */
   tasks(scenario?: string): TimelineTask[] {
     return this.#tasks.rows(scenario);
+  }
+
+  /** A recorder on an executor, kept for as long as the class lives, so a full GC keeps its hidden classes. */
+  static readonly #kept: unknown[] = [];
+  static {
+    const recorder = new Recorder();
+    const executor = new AsyncExecutor({ maxWorkers: 1, name: 'ferris.shapes' });
+    recorder.attach(executor, { scenario: 'shape' });
+    Recorder.#kept.push(
+      recorder,
+      executor,
+      executor.submitAsync(async () => 0, { name: 'shape' }),
+    );
   }
 
   /** Latency percentiles (ms) of the settled tasks, optionally of one scenario. */

@@ -39,8 +39,17 @@ export class TaskTable {
   #outcome = new Uint8Array(256);
   /** An executor's default label `Task-<n>` is kept as n, here, instead of one retained string per task. */
   #labelNo = new Float64Array(256);
-  #names: (string | undefined)[] = [];
-  #scenarios: string[] = [];
+  /** Names other than a default label, by row (few: most executor tasks keep their default label). */
+  #names = new Map<number, string>();
+  /**
+   * The scenario of each row as an index into `#scenarioNames`: a column the GC never has to walk, where an
+   * array of 100k+ references would be marked again at every full collection.
+   */
+  #scenario = new Uint32Array(256);
+  readonly #scenarioNames: string[] = [];
+  readonly #scenarioIds = new Map<string, number>();
+  #lastScenario: string | undefined = undefined;
+  #lastScenarioId = 0;
   #errors = new Map<number, string>();
   #retries = new Map<number, number[]>();
 
@@ -58,6 +67,9 @@ export class TaskTable {
     this.#labelNo = grow(this.#labelNo);
     const outcome = new Uint8Array(n);
     outcome.set(this.#outcome);
+    const scenario = new Uint32Array(n);
+    scenario.set(this.#scenario);
+    this.#scenario = scenario;
     this.#outcome = outcome;
   }
 
@@ -75,8 +87,8 @@ export class TaskTable {
     this.#finished[i] = Number.NaN;
     const labelNo = typeof label === 'number' ? label : defaultLabelNumber(label);
     this.#labelNo[i] = labelNo;
-    this.#names.push(Number.isNaN(labelNo) ? (label as string) : undefined);
-    this.#scenarios.push(scenario);
+    if (Number.isNaN(labelNo)) this.#names.set(i, label as string);
+    this.#scenario[i] = this.#scenarioId(scenario);
     return i;
   }
 
@@ -98,12 +110,26 @@ export class TaskTable {
     return i;
   }
 
+  /** The index of a scenario name (a new one gets the next). */
+  #scenarioId(scenario: string): number {
+    if (scenario === this.#lastScenario) return this.#lastScenarioId;
+    let id = this.#scenarioIds.get(scenario);
+    if (id === undefined) {
+      id = this.#scenarioNames.length;
+      this.#scenarioNames.push(scenario);
+      this.#scenarioIds.set(scenario, id);
+    }
+    this.#lastScenario = scenario;
+    this.#lastScenarioId = id;
+    return id;
+  }
+
   name(i: number): string {
-    return this.#names[i] ?? `Task-${this.#labelNo[i]}`;
+    return this.#names.get(i) ?? `Task-${this.#labelNo[i]}`;
   }
 
   scenario(i: number): string {
-    return this.#scenarios[i] as string;
+    return this.#scenarioNames[this.#scenario[i] as number] as string;
   }
 
   outcome(i: number): number {
@@ -162,12 +188,14 @@ export class TaskTable {
       lanes[i] = lane;
     }
     const out: TimelineTask[] = [];
-    const time = (x: number) => (Number.isNaN(x) ? null : x);
+    // Times are kept as recorded and handed out rounded to the microsecond.
+    const round = (ms: number) => Math.round(ms * 1000) / 1000;
+    const time = (x: number) => (Number.isNaN(x) ? null : round(x));
     // In order of queueing: a row written when its task settled comes after rows of tasks queued later.
     const queued = this.#queued;
     const byQueueing: number[] = [];
     for (let i = 0; i < this.size; i++)
-      if (scenario === undefined || this.#scenarios[i] === scenario) byQueueing.push(i);
+      if (scenario === undefined || this.scenario(i) === scenario) byQueueing.push(i);
     byQueueing.sort((x, y) => (queued[x] as number) - (queued[y] as number) || x - y);
     for (const i of byQueueing) {
       const wait = this.#wait[i] as number;
@@ -175,10 +203,10 @@ export class TaskTable {
       out.push({
         id: i + 1,
         name: this.name(i),
-        scenario: this.#scenarios[i] as string,
+        scenario: this.scenario(i),
         lane: lanes[i] as number,
-        queued_at: this.#queued[i] as number,
-        ...(Number.isNaN(wait) ? {} : { wait_start: wait }),
+        queued_at: round(this.#queued[i] as number),
+        ...(Number.isNaN(wait) ? {} : { wait_start: round(wait) }),
         started_at: time(this.#started[i] as number),
         finished_at: time(this.#finished[i] as number),
         outcome: OUTCOMES[this.#outcome[i] as number] as TaskOutcome,

@@ -18,8 +18,10 @@ export type TaskEnd = 'fulfilled' | 'rejected' | 'cancelled';
 export interface TaskLog {
   /** Whether a sink hears the task events as they happen. */
   heard(): boolean;
-  /** A reading of the task's clock (ms) as recorder time; `undefined` means now. */
+  /** A reading of the task's clock (ms) as recorder time, rounded to the microsecond; `undefined` means now. */
   local(clockMs: number | undefined): number;
+  /** The same, not rounded (the task table rounds what it hands out). */
+  offset(clockMs: number): number;
   /** Adds a queued task (and tells the sinks); returns its row. */
   queued(label: string | number, scenario: string, at: number): number;
   /** The task of `row` started (the sinks hear it). */
@@ -79,12 +81,13 @@ export function recordExecutor(source: Emits, scenario: string, log: TaskLog): E
     if (row !== undefined) rows.delete(task);
     else if (!log.heard()) {
       const started = task.startedAt;
+      const finished = task.finishedAt as number;
       log.settled(
         labelOf(task),
         scenario,
-        log.local(task.submittedAt ?? started ?? task.finishedAt),
-        started === undefined ? Number.NaN : log.local(started),
-        log.local(task.finishedAt),
+        log.offset(task.submittedAt ?? started ?? finished),
+        started === undefined ? Number.NaN : log.offset(started),
+        log.offset(finished),
         status,
         error,
       );
