@@ -96,13 +96,8 @@ export class AsyncExecutor implements AsyncDisposable {
     this.name = stringOption('AsyncExecutor options.name', o.name) ?? `Executor-${++executorCounter}`;
     this.#clock = clockOption('AsyncExecutor options.clock', o.clock);
     this.#taskDefaults = o.clock === undefined ? undefined : { clock: this.#clock };
-    const events = this.#events;
     this.#scheduler = new Scheduler(
-      {
-        taskStarted: (task) => events.emit('taskStart', { task }),
-        taskSettled: (task, status) => events.emit('taskSettled', { task, status }),
-        readsFailures: () => events.has('taskSettled'),
-      },
+      this.#events,
       maxWorkers,
       this.#clock,
       limiterOption('AsyncExecutor options.limiter', o.limiter),

@@ -1,20 +1,14 @@
 import type { Clock } from '../core/Clock.js';
 import type { MapLimiter, WaitOptions } from '../core/types.js';
+import type { Emitter } from '../observe/Emitter.js';
 import type { MapSlots, Outcome } from '../parallel/slots.js';
 import { AsyncTask } from '../task/AsyncTask.js';
 import { kStart, kTake, type TaskOwner } from '../task/owner.js';
 import { SignalQuestion } from '../task/taskSupport.js';
+import type { AsyncExecutorEvents } from './options.js';
 import { Pacer } from './Pacer.js';
 import { type QueueEntry, RunQueue } from './RunQueue.js';
 import { Watchers } from './Watchers.js';
-
-/** What the scheduler tells its executor, for the task events. @internal */
-export interface SchedulerHost {
-  taskStarted(task: AsyncTask<unknown>): void;
-  taskSettled(task: AsyncTask<unknown>, status: 'fulfilled' | 'rejected' | 'cancelled'): void;
-  /** Whether someone hears every failure (a `taskSettled` listener). */
-  readsFailures(): boolean;
-}
 
 /** A task that never runs and is already rejected with `error` (after shutdown, past `maxQueue`). @internal */
 export function rejectedTask<T>(error: unknown, name: string | undefined, clock: Clock): AsyncTask<T> {
@@ -53,7 +47,8 @@ export class Scheduler implements TaskOwner {
   #maxWorkers: number;
   readonly #clock: Clock;
   readonly #pacer: Pacer | undefined;
-  readonly #host: SchedulerHost;
+  /** The executor's emitter: the scheduler emits the task events itself (no closures made per executor). */
+  readonly #events: Emitter<AsyncExecutorEvents>;
   readonly #queue = new RunQueue();
   #busy = 0;
   #running = 0;
@@ -84,8 +79,13 @@ export class Scheduler implements TaskOwner {
   hearsStart = false;
   hearsSettled = false;
 
-  constructor(host: SchedulerHost, maxWorkers: number, clock: Clock, limiter: MapLimiter | undefined) {
-    this.#host = host;
+  constructor(
+    events: Emitter<AsyncExecutorEvents>,
+    maxWorkers: number,
+    clock: Clock,
+    limiter: MapLimiter | undefined,
+  ) {
+    this.#events = events;
     this.#maxWorkers = maxWorkers;
     this.#clock = clock;
     this.#pacer =
@@ -149,7 +149,7 @@ export class Scheduler implements TaskOwner {
 
   /** TaskOwner: whether someone hears every failure (a `taskSettled` listener). */
   readsFailure(): boolean {
-    return this.#host.readsFailures();
+    return this.hearsSettled;
   }
 
   /** Counts a listener of a task event in (`1`) or out (`-1`). */
@@ -182,7 +182,7 @@ export class Scheduler implements TaskOwner {
     started.push(task);
     if (started.length >= 64 && started.length > 2 * this.#running)
       this.#started = started.filter((t) => !t.isDone);
-    if (this.hearsStart) this.#host.taskStarted(task);
+    if (this.hearsStart) this.#events.emit('taskStart', { task });
   }
 
   /** An admitted task started at once: it never waited in the queue. */
@@ -315,7 +315,7 @@ export class Scheduler implements TaskOwner {
   taskSettled(task: AsyncTask<unknown>): void {
     const status = task.status as 'fulfilled' | 'rejected' | 'cancelled';
     this.#count(status === 'fulfilled' ? 'completed' : status === 'rejected' ? 'failed' : 'cancelled');
-    if (this.hearsSettled) this.#host.taskSettled(task, status);
+    if (this.hearsSettled) this.#events.emit('taskSettled', { task, status });
   }
 
   #count(outcome: Outcome): void {
