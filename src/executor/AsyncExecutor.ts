@@ -18,6 +18,7 @@ import { MapRun } from '../parallel/MapRun.js';
 import { readMapOptions } from '../parallel/mapOptions.js';
 import { AsyncTask, type AsyncTaskOptions } from '../task/AsyncTask.js';
 import { ARM_NOW, kOwn, kStart } from '../task/owner.js';
+import { BurstClock } from './BurstClock.js';
 import {
   type AsyncExecutorEvents,
   type AsyncExecutorOptions,
@@ -73,6 +74,8 @@ export class AsyncExecutor implements AsyncDisposable {
   readonly #scheduler: Scheduler;
   #shutdown = false;
   readonly #events = new Emitter<AsyncExecutorEvents>();
+  /** Submission times of queued tasks: one reading per burst of submissions. */
+  readonly #burst: BurstClock;
 
   /**
    * @param options The options, or the number of workers (`new AsyncExecutor(4)`).
@@ -95,6 +98,7 @@ export class AsyncExecutor implements AsyncDisposable {
     );
     this.name = stringOption('AsyncExecutor options.name', o.name) ?? `Executor-${++executorCounter}`;
     this.#clock = clockOption('AsyncExecutor options.clock', o.clock);
+    this.#burst = new BurstClock(this.#clock);
     this.#taskDefaults = o.clock === undefined ? undefined : { clock: this.#clock };
     this.#scheduler = new Scheduler(
       this.#events,
@@ -155,8 +159,8 @@ export class AsyncExecutor implements AsyncDisposable {
     const t = task as AsyncTask<unknown>;
     scheduler.admitted(); // undone if the task settles at once (signal already aborted)
     // One clock reading serves as submission and start of a task that starts at once; a queued task's
-    // submission is read only for listeners (a Recorder draws the queue wait from it).
-    const now = startsNow || scheduler.listening ? this.#clock.now() : undefined;
+    // submission is read only for listeners (a Recorder draws the queue wait from it), once per burst.
+    const now = startsNow ? this.#clock.now() : scheduler.listening ? this.#burst.now() : undefined;
     const flags = ARM_NOW | scheduler.signals.flags(fn);
     task[kOwn](scheduler, flags, startsNow ? undefined : captureContext(), now);
     const announced = scheduler.hearsQueued;

@@ -160,7 +160,7 @@ export class AsyncTask<T> extends Promise<T> {
     return (this.#state & STATUS) >= REJECTED ? this.#outcome : undefined;
   }
 
-  /** Clock time (ms) when its executor queued the task, if recorded (someone listened to its task events), else `startedAt`. */
+  /** When its executor queued the task (ms; one reading per synchronous burst), if someone listened, else `startedAt`. */
   get submittedAt(): number | undefined {
     return this.#submittedAt ?? this.#startedAt;
   }

@@ -412,3 +412,34 @@ describe('AsyncExecutor', () => {
     expect(() => executor.mapAsync((x) => x, null as never)).toThrow(TypeError);
   });
 });
+
+describe('AsyncExecutor submission times', () => {
+  it('reads the clock once for the tasks queued in one synchronous run, and again for the next run', async () => {
+    const clock = fakeClock();
+    let reads = 0;
+    const counting = {
+      now: () => {
+        reads++;
+        return clock.now() + reads / 1000; // every reading differs, so shared ones show
+      },
+      setTimeout: clock.setTimeout.bind(clock),
+      clearTimeout: clock.clearTimeout.bind(clock),
+    };
+    const executor = new AsyncExecutor({ maxWorkers: 1, clock: counting });
+    const off = executor.on('taskQueued', () => {});
+    const gate = deferred<void>();
+    const first = executor.submitAsync(() => gate.promise);
+    const burst = [executor.submitAsync(async () => 1), executor.submitAsync(async () => 2)];
+    await Promise.resolve();
+    const later = executor.submitAsync(async () => 3);
+    const [a, b] = burst.map((t) => t.submittedAt);
+    expect(a).toBeDefined();
+    expect(b).toBe(a); // one reading for the burst
+    expect(later.submittedAt).toBeGreaterThan(a as number); // a new run reads again
+    expect(first.submittedAt).not.toBe(a); // a task that starts at once has a fresh reading of its own
+    gate.resolve();
+    await Promise.all([first, ...burst, later]);
+    off();
+    await executor.shutdown();
+  });
+});
