@@ -28,12 +28,11 @@ function defaultLabelNumber(name: string): number {
  * The recorded tasks, one row per task, stored column-wise in typed arrays (times as float64 ms, NaN when
  * unset; outcome as a byte) rather than as one object per task. A Recorder attached to a busy executor keeps
  * hundreds of thousands of rows: objects would each be promoted through the GC's generations, columns are
- * only grown. Errors and retries are rare and live in side maps. Row `i` is task id `i + 1`.
+ * only grown. Errors, retries and rate-limit waits are rare and live in side maps. Row `i` is task id `i + 1`.
  */
 export class TaskTable {
   size = 0;
   #queued = new Float64Array(256);
-  #wait = new Float64Array(256);
   #started = new Float64Array(256);
   #finished = new Float64Array(256);
   #outcome = new Uint8Array(256);
@@ -51,17 +50,19 @@ export class TaskTable {
   #lastScenario: string | undefined = undefined;
   #lastScenarioId = 0;
   #errors = new Map<number, string>();
+  /** When a task began waiting for its rate-limit token (rare: tracked items with a limiter), by row. */
+  #waits = new Map<number, number>();
   #retries = new Map<number, number[]>();
 
   #grow(): void {
-    const n = this.#queued.length * 2;
+    // Fourfold: fewer, larger steps copy a third of what doubling copies on the way to the same size.
+    const n = this.#queued.length * 4;
     const grow = (a: Float64Array) => {
       const b = new Float64Array(n);
       b.set(a);
       return b;
     };
     this.#queued = grow(this.#queued);
-    this.#wait = grow(this.#wait);
     this.#started = grow(this.#started);
     this.#finished = grow(this.#finished);
     this.#labelNo = grow(this.#labelNo);
@@ -82,7 +83,6 @@ export class TaskTable {
     if (i === this.#queued.length) this.#grow();
     this.size = i + 1;
     this.#queued[i] = queuedAt;
-    this.#wait[i] = Number.NaN;
     this.#started[i] = Number.NaN;
     this.#finished[i] = Number.NaN;
     const labelNo = typeof label === 'number' ? label : defaultLabelNumber(label);
@@ -145,7 +145,7 @@ export class TaskTable {
   }
 
   setWait(i: number, at: number): void {
-    this.#wait[i] = at;
+    this.#waits.set(i, at);
   }
 
   start(i: number, at: number): void {
@@ -198,7 +198,7 @@ export class TaskTable {
       if (scenario === undefined || this.scenario(i) === scenario) byQueueing.push(i);
     byQueueing.sort((x, y) => (queued[x] as number) - (queued[y] as number) || x - y);
     for (const i of byQueueing) {
-      const wait = this.#wait[i] as number;
+      const wait = this.#waits.get(i) ?? Number.NaN;
       const error = this.#errors.get(i);
       out.push({
         id: i + 1,
