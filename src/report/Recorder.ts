@@ -17,7 +17,7 @@ import {
   recordQueue,
 } from './primitiveEvents.js';
 import type { RecordedEvent, RecorderSink } from './RecordedEvent.js';
-import { type Latency, latencyOf, type TimelineTask } from './stats.js';
+import { type Latency, latencyOf, round3, type TimelineTask } from './stats.js';
 import { CANCELLED, FULFILLED, REJECTED, TaskTable } from './TaskTable.js';
 
 export type { RecordedEvent, RecorderSink } from './RecordedEvent.js';
@@ -47,8 +47,6 @@ function errorText(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }
-
-const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
 /**
  * Records what a run did, from the events Ferris's primitives emit: every unit of work
@@ -108,7 +106,7 @@ export class Recorder {
 
   /** Milliseconds since the recorder was made. */
   now(): number {
-    return round(this.#clock.now() - this.#origin);
+    return round3(this.#clock.now() - this.#origin);
   }
 
   /** Calls `sink(event)` for every later event; returns an unsubscribe function. */
@@ -167,7 +165,7 @@ export class Recorder {
     const t = this.#tasks;
     // A task cancelled in the queue never started: it lasted 0 ms.
     const started = t.startedAt(row);
-    const duration = round(at - (Number.isNaN(started) ? at : started));
+    const duration = round3(at - (Number.isNaN(started) ? at : started));
     const base = { at, id: row + 1, name: t.name(row), scenario: t.scenario(row), duration };
     if (text === undefined) this.#notify({ type: 'finished', ...base });
     else this.#notify({ type: outcome === 'rejected' ? 'failed' : 'cancelled', ...base, error: text });
@@ -176,7 +174,7 @@ export class Recorder {
   /**
    * Records the tasks of an executor (`AsyncExecutor`): each task from `submitAsync`, with its queueing, start
    * and settlement times. While no sink is subscribed, a task is written once, when it settles, from the
-   * times it carries (the cheap way: about 100-200 ns per task, see docs/performance.md), so a task still in
+   * times it carries (the cheap way: about 250 ns per task in the benchmark, see docs/report.md), so a task still in
    * flight is not in {@link tasks} yet; while a sink listens, each step is recorded and handed to the sinks as
    * it happens. Give the Recorder the executor's clock.
    * @returns An unsubscribe function.
@@ -196,7 +194,7 @@ export class Recorder {
   readonly #taskLog: TaskLog = {
     heard: () => this.#sinks.length > 0,
     // The task's own clock readings (its executor's clock: give the Recorder the same one).
-    local: (clockMs) => (clockMs === undefined ? this.now() : round(clockMs - this.#origin)),
+    local: (clockMs) => (clockMs === undefined ? this.now() : round3(clockMs - this.#origin)),
     offset: (clockMs) => clockMs - this.#origin,
     queued: (label, scenario, at) => this.#newTask(label, scenario, at),
     started: (row, at) => this.#start(row, at),

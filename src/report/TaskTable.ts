@@ -1,4 +1,4 @@
-import type { TimelineTask } from './stats.js';
+import { round3, type TimelineTask } from './stats.js';
 
 /** How a recorded unit of work ended ('queued' and 'running' while it has not). */
 export type TaskOutcome = 'queued' | 'running' | 'fulfilled' | 'rejected' | 'cancelled';
@@ -57,8 +57,8 @@ export class TaskTable {
   #grow(): void {
     // Fourfold: fewer, larger steps copy a third of what doubling copies on the way to the same size.
     const n = this.#queued.length * 4;
-    const grow = (a: Float64Array) => {
-      const b = new Float64Array(n);
+    const grow = <A extends Float64Array | Uint32Array | Uint8Array>(a: A): A => {
+      const b = new (a.constructor as new (length: number) => A)(n);
       b.set(a);
       return b;
     };
@@ -66,12 +66,8 @@ export class TaskTable {
     this.#started = grow(this.#started);
     this.#finished = grow(this.#finished);
     this.#labelNo = grow(this.#labelNo);
-    const outcome = new Uint8Array(n);
-    outcome.set(this.#outcome);
-    const scenario = new Uint32Array(n);
-    scenario.set(this.#scenario);
-    this.#scenario = scenario;
-    this.#outcome = outcome;
+    this.#scenario = grow(this.#scenario);
+    this.#outcome = grow(this.#outcome);
   }
 
   /**
@@ -189,8 +185,7 @@ export class TaskTable {
     }
     const out: TimelineTask[] = [];
     // Times are kept as recorded and handed out rounded to the microsecond.
-    const round = (ms: number) => Math.round(ms * 1000) / 1000;
-    const time = (x: number) => (Number.isNaN(x) ? null : round(x));
+    const time = (x: number) => (Number.isNaN(x) ? null : round3(x));
     // In order of queueing: a row written when its task settled comes after rows of tasks queued later.
     const queued = this.#queued;
     const byQueueing: number[] = [];
@@ -205,8 +200,8 @@ export class TaskTable {
         name: this.name(i),
         scenario: this.scenario(i),
         lane: lanes[i] as number,
-        queued_at: round(this.#queued[i] as number),
-        ...(Number.isNaN(wait) ? {} : { wait_start: round(wait) }),
+        queued_at: round3(this.#queued[i] as number),
+        ...(Number.isNaN(wait) ? {} : { wait_start: round3(wait) }),
         started_at: time(this.#started[i] as number),
         finished_at: time(this.#finished[i] as number),
         outcome: OUTCOMES[this.#outcome[i] as number] as TaskOutcome,

@@ -28,7 +28,8 @@ export interface Latency {
   mean: number;
 }
 
-const round3 = (x: number) => Math.round(x * 1000) / 1000;
+/** Milliseconds rounded to the microsecond, as the report hands times out. @internal */
+export const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** The nearest-rank percentile `p` (0-100) of ascending `sorted`; 0 for an empty list. */
 export function percentile(sorted: readonly number[], p: number): number {
