@@ -77,9 +77,7 @@ export function recordExecutor(source: Emits, scenario: string, log: TaskLog): E
   const settled = ((p: { task: TaskLike; status: TaskEnd }) => {
     const { task, status } = p;
     const error = status === 'fulfilled' ? undefined : task.error;
-    let row = rows.size > 0 ? rows.get(task) : undefined;
-    if (row !== undefined) rows.delete(task);
-    else if (!log.heard()) {
+    if ((rows.size === 0 || !rows.has(task)) && !log.heard()) {
       const started = task.startedAt;
       const finished = task.finishedAt as number;
       log.settled(
@@ -92,7 +90,10 @@ export function recordExecutor(source: Emits, scenario: string, log: TaskLog): E
         error,
       );
       return;
-    } else row = log.queued(labelOf(task), scenario, log.local(task.submittedAt ?? task.startedAt));
+    }
+    // Queued while a sink listened (its row exists), or a sink listens now (all its steps, at once).
+    const row = rowOf(task);
+    rows.delete(task);
     const started = task.startedAt;
     log.finished(
       row,
